@@ -1,0 +1,74 @@
+# corpusflow: everything the project needs is installed by these targets, from package
+# registries only (npm, PyPI, the Go module proxy). Each install step is skipped when done.
+
+TEMPORAL_CLI_VERSION := v1.5.1
+VERSITYGW_VERSION    := v1.8.0
+TOOLS  := $(CURDIR)/.tools/bin
+PYTHON ?= python3
+
+# What tests, the demo and benches are told about the tools above.
+RUN_ENV := CORPUSFLOW_TEMPORAL_BIN=$(TOOLS)/temporal \
+           CORPUSFLOW_S3_SERVER_BIN=$(TOOLS)/versitygw \
+           CORPUSFLOW_PYTHON=$(CURDIR)/.venv/bin/python
+
+.PHONY: all deps tools venv venv-bench s3-server build test demo bench clean
+all: build
+
+# Node packages exactly as locked; redone only when package-lock.json changes. Registries
+# that lack other platforms' optional binaries make `npm ci` reject the lock (npm/cli#9846);
+# then install from the same lock with `npm install --no-save`, which never rewrites it.
+deps node_modules: node_modules/.stamp
+node_modules/.stamp: package.json package-lock.json
+	npm ci || { echo '>> npm ci refused the lock file; installing from it with npm install --no-save'; \
+	            npm install --no-save; }
+	touch $@
+
+# Temporal CLI for the dev server the tests and the temporal executor talk to. Built from
+# source because the SDK's own server download needs the internet; later tags carry a
+# `replace` directive that `go install` refuses.
+$(TOOLS)/temporal .tools/bin/temporal:
+	GOBIN=$(TOOLS) go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+# S3-compatible server (versitygw, POSIX backend) so storage tests hit a real S3 API on loopback.
+s3-server: $(TOOLS)/versitygw
+$(TOOLS)/versitygw .tools/bin/versitygw:
+	GOBIN=$(TOOLS) go install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+tools: $(TOOLS)/temporal $(TOOLS)/versitygw
+
+# Python for tests that read our shards with the reference webdataset/wids readers.
+venv .venv: .venv/.stamp
+.venv/.stamp: requirements-test.txt
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install -r requirements-test.txt
+	touch $@
+
+# Python for benches only (datatrove, HF tokenizers): heavy, so kept out of the test venv.
+venv-bench .venv-bench: .venv-bench/.stamp
+.venv-bench/.stamp: requirements-bench.txt
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install -r requirements-bench.txt
+	touch $@
+
+# Compile everything to dist/ (same tree as the sources); a fresh dist/ so deleted or
+# renamed tests never run from stale output.
+build: deps
+	rm -rf dist
+	npx tsc -p .
+
+# All tests, one file at a time (they start servers); Node 20 does not expand globs itself.
+test: deps tools venv build
+	$(RUN_ENV) node --test --test-concurrency=1 $(shell find dist/test -name '*.test.js' | sort)
+
+# End-to-end demo on the fixtures (scripts/demo.ts).
+demo: deps tools venv build
+	$(RUN_ENV) node dist/scripts/demo.js
+
+# One benchmark: make bench B=<name> runs bench/<name>.ts.
+bench: deps tools venv venv-bench build
+	@test -n "$(B)" || { echo 'usage: make bench B=<name>  (see bench/)'; exit 2; }
+	$(RUN_ENV) CORPUSFLOW_BENCH_PYTHON=$(CURDIR)/.venv-bench/bin/python node dist/bench/$(B).js
+
+# Build and run outputs only; installed tools and venvs stay.
+clean:
+	rm -rf dist out
