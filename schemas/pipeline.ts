@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { IngestConfig } from './stages/ingest.js';
+import { LangidConfig } from './stages/langid.js';
+import { ShardConfig } from './stages/shard.js';
+
+export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, ShardConfig]);
+export type StageConfig = z.infer<typeof StageConfig>;
+
+export const PipelineSpec = z
+  .strictObject({
+    /** Names the release: releases/<name>/v<N>/. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (at most 64)'),
+    description: z.string().default(''),
+    /** Seed for every seeded choice in the run. */
+    seed: z.number().int().nonnegative().default(0),
+    stages: z.array(StageConfig).min(2),
+  })
+  .superRefine((spec, ctx) => {
+    const names = spec.stages.map((s) => s.stage);
+    if (names[0] !== 'ingest') ctx.addIssue({ code: 'custom', path: ['stages', 0], message: 'the first stage must be ingest' });
+    if (names.at(-1) !== 'shard') ctx.addIssue({ code: 'custom', path: ['stages', names.length - 1], message: 'the last stage must be shard' });
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['stages', i], message: `stage ${n} appears twice` });
+    });
+  });
+export type PipelineSpec = z.infer<typeof PipelineSpec>;

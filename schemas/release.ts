@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+export const ShardEntry = z.object({
+  name: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+  samples: z.number().int().positive(),
+  tokens: z.number().int().nonnegative(),
+});
+
+/**
+ * releases/<name>/v<N>/manifest.json, written last as the commit marker of a version. It holds no
+ * run id or clock time: the same inputs and config give the same bytes.
+ */
+export const ReleaseManifest = z.object({
+  schema_version: z.literal(1),
+  name: z.string(),
+  version: z.number().int().positive(),
+  parent_version: z.number().int().positive().nullable(),
+  code_version: z.string(),
+  pipeline_hash: z.string(),
+  stages: z.array(z.object({ name: z.string(), version: z.number().int(), config_hash: z.string(), docs_in: z.number().int(), docs_out: z.number().int() })),
+  inputs: z.array(z.object({ uri: z.string(), sha256: z.string(), bytes: z.number().int(), license: z.string().nullable() })),
+  tokenizer: z.object({ name: z.string(), package: z.string(), vocab_size: z.number().int(), eos_id: z.number().int(), dtype: z.enum(['uint16', 'uint32']) }),
+  packing: z.object({ seq_len: z.number().int(), samples_per_shard: z.number().int(), separator: z.string(), remainder: z.string() }),
+  shards: z.array(ShardEntry),
+  totals: z.object({ documents: z.number().int(), samples: z.number().int(), tokens: z.number().int(), shards: z.number().int(), bytes: z.number().int() }),
+  files: z.object({ index: z.string(), provenance: z.string() }),
+});
+export type ReleaseManifest = z.infer<typeof ReleaseManifest>;

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { PipelineSpec } from './pipeline.js';
+
+/** Everything a worker needs to run any task of a run; stored once as <work_dir>/plan.json. */
+export const RunPlan = z.object({
+  run_id: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
+  pipeline: PipelineSpec,
+  /** Directory of the pipeline file: relative input paths resolve against it. */
+  base_dir: z.string(),
+  pipeline_hash: z.string(),
+  code_version: z.string(),
+  work_dir: z.string(),
+  release_dir: z.string(),
+  release_version: z.number().int().positive(),
+  parent_version: z.number().int().positive().nullable(),
+  stages: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      name: z.string(),
+      version: z.number().int().positive(),
+      config_hash: z.string(),
+      phases: z.array(z.string()).min(1),
+    }),
+  ),
+});
+export type RunPlan = z.infer<typeof RunPlan>;
+
+/** A task is addressed, never shipped: payloads between orchestrator and workers stay tiny. */
+export const TaskRef = z.object({
+  work_dir: z.string(),
+  stage_index: z.number().int().nonnegative(),
+  phase: z.string(),
+  task_index: z.number().int().nonnegative(),
+});
+export type TaskRef = z.infer<typeof TaskRef>;
+
+/** What one task does, written by the planner to <stage dir>/<phase>/tasks.json. */
+export const TaskSpec = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('read'),
+    input_index: z.number().int().nonnegative(),
+    uri: z.string(),
+    /** Source identity used for document ids: path relative to the input's glob root, plus size. */
+    source_key: z.string(),
+    bytes: z.number().int().nonnegative(),
+  }),
+  z.object({ kind: z.literal('part'), part: z.string() }),
+  z.object({ kind: z.literal('reduce'), parts: z.array(z.string()) }),
+]);
+export type TaskSpec = z.infer<typeof TaskSpec>;
+
+export const PartInfo = z.object({ uri: z.string(), rows: z.number().int().nonnegative(), sha256: z.string(), bytes: z.number().int() });
+export type PartInfo = z.infer<typeof PartInfo>;
+
+export const TaskResult = z.object({
+  stage: z.string(),
+  phase: z.string(),
+  task_index: z.number().int().nonnegative(),
+  docs_in: z.number().int().nonnegative(),
+  docs_out: z.number().int().nonnegative(),
+  modified: z.number().int().nonnegative(),
+  dropped: z.record(z.string(), z.number().int().nonnegative()),
+  /** Input records that could not be read (corrupt, truncated, bad encoding), also counted in dropped. */
+  bad_records: z.number().int().nonnegative(),
+  outputs: z.array(PartInfo),
+  rejected: z.array(PartInfo),
+  /** The first few unreadable records, with file and offset, for the CLI to show. */
+  errors: z.array(z.object({ uri: z.string(), offset: z.number().int(), reason: z.string(), message: z.string() })),
+  /** Stage-specific totals (tokens, shards, input fingerprints …). */
+  stats: z.record(z.string(), z.unknown()),
+  seconds: z.number().nonnegative(),
+});
+export type TaskResult = z.infer<typeof TaskResult>;
+
+/** <stage dir>/_dataset.json: what a stage produced, and how. */
+export const DatasetManifest = z.object({
+  schema_version: z.literal(1),
+  stage: z.string(),
+  stage_version: z.number().int(),
+  config_hash: z.string(),
+  parts: z.array(PartInfo),
+  rejected: z.array(PartInfo),
+  docs_in: z.number().int(),
+  docs_out: z.number().int(),
+  dropped: z.record(z.string(), z.number().int()),
+  bad_records: z.number().int(),
+});
+export type DatasetManifest = z.infer<typeof DatasetManifest>;
+
+/** What the orchestrator reports and `status` shows. */
+export const StageProgress = z.object({
+  stage: z.string(),
+  phase: z.string(),
+  tasks_done: z.number().int(),
+  tasks_total: z.number().int(),
+  docs_in: z.number().int(),
+  docs_out: z.number().int(),
+});
+export type StageProgress = z.infer<typeof StageProgress>;
+
+/** What a finished run reports to the person who started it. */
+export const RunSummary = z.object({
+  run_id: z.string(),
+  executor: z.enum(['local', 'temporal']),
+  release_dir: z.string(),
+  release_version: z.number().int(),
+  stages: z.array(
+    z.object({ name: z.string(), docs_in: z.number().int(), docs_out: z.number().int(), dropped: z.record(z.string(), z.number().int()), bad_records: z.number().int() }),
+  ),
+  documents: z.number().int(),
+  samples: z.number().int(),
+  tokens: z.number().int(),
+  shards: z.number().int(),
+  bad_records: z.number().int(),
+  errors: TaskResult.shape.errors,
+  seconds: z.number(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { RunSummary } from '../../schemas/run.js';
+import { runLocal } from '../executors/local.js';
+import { ConfigError, loadPipeline } from '../pipeline.js';
+import { formatSummary, progressPrinter } from './progress.js';
+
+const USAGE = `corpusflow: web crawls to deduplicated, tokenized WebDataset shards, with provenance
+
+Usage:
+  corpusflow run <pipeline.yaml> [--out DIR] [--threads N] [--strict] [--run-id ID] [--json]
+      run on this machine (worker threads)
+  corpusflow worker [--address HOST:PORT] [--namespace NS] [--task-queue Q] [--threads N]
+      serve Temporal activities and workflows
+  corpusflow submit <pipeline.yaml> [--out DIR] [--address HOST:PORT] [--strict] [--run-id ID] [--json]
+      start a run on Temporal workers and follow its progress
+  corpusflow validate <pipeline.yaml>
+      check a pipeline file and print it with defaults filled in
+
+--out       root of runs/ and releases/ (a folder or s3://bucket/prefix; default: out)
+--strict    exit with status 3 when any input record was unreadable
+--address   Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)
+`;
+
+const OPTIONS = {
+  out: { type: 'string', default: 'out' },
+  threads: { type: 'string' },
+  strict: { type: 'boolean', default: false },
+  'run-id': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  address: { type: 'string' },
+  namespace: { type: 'string', default: 'default' },
+  'task-queue': { type: 'string', default: 'corpusflow' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export function newRunId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${name}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+function finish(summary: RunSummary, json: boolean, strict: boolean): number {
+  process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+  return strict && summary.bad_records > 0 ? 3 : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const [command, file] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const threads = values.threads ? Number(values.threads) : undefined;
+  const address = values.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const needFile = () => {
+    if (!file) throw new ConfigError(`corpusflow ${command}: name a pipeline file`);
+    return loadPipeline(file);
+  };
+
+  switch (command) {
+    case 'validate': {
+      const { spec } = await needFile();
+      process.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
+      return 0;
+    }
+    case 'run': {
+      const { spec, baseDir } = await needFile();
+      const summary = await runLocal(
+        { run_id: values['run-id'] ?? newRunId(spec.name), pipeline: spec, base_dir: baseDir, out: outRoot(values.out) },
+        { threads, onProgress: progressPrinter() },
+      );
+      return finish(summary, values.json, values.strict);
+    }
+    case 'submit': {
+      const { spec, baseDir } = await needFile();
+      const { submitRun } = await import('../../temporal/client.js');
+      const summary = await submitRun(
+        { run_id: values['run-id'] ?? newRunId(spec.name), pipeline: spec, base_dir: baseDir, out: outRoot(values.out) },
+        { address, namespace: values.namespace, taskQueue: values['task-queue'], onProgress: progressPrinter() },
+      );
+      return finish(summary, values.json, values.strict);
+    }
+    case 'worker': {
+      const { startWorker } = await import('../../temporal/worker.js');
+      const worker = await startWorker({ address, namespace: values.namespace, taskQueue: values['task-queue'], threads });
+      process.stderr.write(`corpusflow worker on ${address}, task queue ${values['task-queue']}\n`);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+      await worker.run();
+      return 0;
+    }
+    default:
+      process.stderr.write(`corpusflow: unknown command ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** Local output roots are made absolute so workers in other directories agree on them. */
+function outRoot(out: string): string {
+  return out.startsWith('s3://') ? out : resolve(out);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const e = err as Error;
+    process.stderr.write(`corpusflow: ${e instanceof ConfigError ? e.message : (e.stack ?? e.message)}\n`);
+    process.exitCode = e instanceof ConfigError || e.name === 'ConfigError' ? 2 : 1;
+  },
+);

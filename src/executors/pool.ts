@@ -1,0 +1,79 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { TaskResult, type TaskRef } from '../../schemas/run.js';
+
+interface Pending {
+  ref: TaskRef;
+  resolve: (r: TaskResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** An error from a task thread, keeping the thrower's name (ConfigError stays non-retryable). */
+export class TaskError extends Error {
+  constructor(name: string, message: string, stack?: string) {
+    super(message);
+    this.name = name;
+    if (stack) this.stack = stack;
+  }
+}
+
+/**
+ * A fixed set of worker threads that run tasks. Hashing, tokenizing and Parquet work stay off the
+ * caller's event loop, so a Temporal worker keeps heartbeating while its tasks run.
+ */
+export class TaskPool {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly running = new Map<Worker, Pending & { id: number }>();
+  private nextId = 0;
+
+  constructor(readonly size: number = availableParallelism()) {
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(new URL('./task-thread.js', import.meta.url));
+    worker.on('message', (msg: { id: number; result?: unknown; error?: { name: string; message: string; stack?: string } }) => {
+      const job = this.running.get(worker);
+      this.running.delete(worker);
+      this.idle.push(worker);
+      if (job) {
+        if (msg.error) job.reject(new TaskError(msg.error.name, msg.error.message, msg.error.stack));
+        else job.resolve(TaskResult.parse(msg.result));
+      }
+      this.dispatch();
+    });
+    worker.on('error', (err) => {
+      // A crashed thread fails its task and is replaced, so the pool keeps its size.
+      const job = this.running.get(worker);
+      this.running.delete(worker);
+      this.all.splice(this.all.indexOf(worker), 1);
+      job?.reject(err);
+      this.spawn();
+      this.dispatch();
+    });
+    this.all.push(worker);
+    this.idle.push(worker);
+  }
+
+  run(ref: TaskRef): Promise<TaskResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ref, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.idle.length && this.queue.length) {
+      const worker = this.idle.pop() as Worker;
+      const job = { ...(this.queue.shift() as Pending), id: this.nextId++ };
+      this.running.set(worker, job);
+      worker.postMessage({ id: job.id, ref: job.ref });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { PROVENANCE_TABLES } from '../../schemas/provenance.js';
+import { DatasetManifest, TaskResult } from '../../schemas/run.js';
+import { sqlString } from '../parts/parquet.js';
+import { loadPlan } from '../run/execute.js';
+import { datasetUri, stageDir } from '../run/paths.js';
+import { joinUri, storageFor } from '../storage/index.js';
+
+export interface RunTiming {
+  executor: 'local' | 'temporal';
+  started_at: string;
+  finished_at: string;
+}
+
+const readJson = async (uri: string): Promise<unknown> => JSON.parse((await storageFor(uri).read(uri)).toString('utf8'));
+
+/** Views for the questions reviewers ask first; docs/provenance.md shows more. */
+const VIEWS = `
+CREATE VIEW filter_funnel AS
+  SELECT s.stage_index, e.stage, count(*) FILTER (WHERE e.action <> 'drop') AS kept, count(*) FILTER (WHERE e.action = 'drop') AS dropped
+  FROM doc_events e JOIN stages s ON s.name = e.stage GROUP BY ALL ORDER BY s.stage_index;
+CREATE VIEW drop_reasons AS
+  SELECT stage, reason, count(*) AS documents FROM doc_events WHERE action = 'drop' GROUP BY ALL ORDER BY stage, documents DESC;
+CREATE VIEW lineage AS
+  SELECT d.doc_id, d.url, d.source_uri, d.source_offset, d.record_id, d.license, e.stage, e.phase, e.action, e.reason, e.detail
+  FROM documents d LEFT JOIN doc_events e USING (doc_id);
+CREATE VIEW sample_lineage AS
+  SELECT sm.shard, sm.key, sm.doc_id, sm.sample_start, sm.sample_end, sm.doc_token_start, d.url, d.source_uri, d.source_offset, d.license
+  FROM samples sm JOIN documents d USING (doc_id);
+CREATE VIEW language_distribution AS
+  SELECT json_extract_string(detail, '$.lang') AS lang, count(*) AS documents
+  FROM doc_events WHERE stage = 'langid' AND action <> 'drop' GROUP BY ALL ORDER BY documents DESC;
+CREATE VIEW license_distribution AS
+  SELECT d.license, count(DISTINCT sm.doc_id) AS documents FROM samples sm JOIN documents d USING (doc_id) GROUP BY ALL ORDER BY documents DESC;
+`;
+
+/**
+ * Load every fragment of a run into one DuckDB file and store it as <release>/provenance.duckdb.
+ * This is the only writer of the catalog, so tasks can run anywhere without locking.
+ */
+export async function buildCatalog(workDir: string, timing: RunTiming): Promise<string> {
+  const plan = await loadPlan(workDir);
+  const local = await mkdtemp(join(tmpdir(), 'cf-catalog-'));
+  const file = join(local, 'provenance.duckdb');
+  const instance = await DuckDBInstance.create(file);
+  const conn = await instance.connect();
+  try {
+    const objects = await storageFor(workDir).list(workDir);
+    for (const [table, columns] of Object.entries(PROVENANCE_TABLES)) {
+      const fragments = objects.filter((o) => o.uri.includes(`/provenance/${table}/`) && o.uri.endsWith('.parquet'));
+      const paths = await Promise.all(fragments.map((o) => storageFor(o.uri).localPath(o.uri)));
+      const ddl = Object.entries(columns).map(([name, type]) => `"${name}" ${type}`).join(', ');
+      await conn.run(`CREATE TABLE ${table} (${ddl})`);
+      if (paths.length) await conn.run(`INSERT INTO ${table} BY NAME SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}])`);
+    }
+    await loadRunTables(conn, plan.run_id, workDir, timing, objects.map((o) => o.uri));
+    await conn.run(VIEWS);
+    await conn.run('CREATE INDEX documents_doc_id ON documents (doc_id); CREATE INDEX documents_url ON documents (url); CREATE INDEX events_doc_id ON doc_events (doc_id)');
+    await conn.run('CHECKPOINT');
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const uri = joinUri(plan.release_dir, 'provenance.duckdb');
+  await storageFor(uri).writeFromFile(uri, file);
+  await rm(local, { recursive: true, force: true });
+  return uri;
+}
+
+async function loadRunTables(conn: DuckDBConnection, runId: string, workDir: string, timing: RunTiming, uris: string[]): Promise<void> {
+  const plan = await loadPlan(workDir);
+  await conn.run(`CREATE TABLE runs (run_id VARCHAR, pipeline VARCHAR, pipeline_hash VARCHAR, code_version VARCHAR, executor VARCHAR,
+    release_dir VARCHAR, release_version BIGINT, started_at TIMESTAMP, finished_at TIMESTAMP, pipeline_config JSON)`);
+  await conn.run(`INSERT INTO runs VALUES (${[runId, plan.pipeline.name, plan.pipeline_hash, plan.code_version, timing.executor, plan.release_dir]
+    .map(sqlString).join(', ')}, ${plan.release_version}, ${sqlString(timing.started_at)}, ${sqlString(timing.finished_at)}, ${sqlString(JSON.stringify(plan.pipeline))})`);
+
+  await conn.run(`CREATE TABLE tasks (run_id VARCHAR, stage VARCHAR, phase VARCHAR, task_index BIGINT, docs_in BIGINT, docs_out BIGINT,
+    modified BIGINT, bad_records BIGINT, dropped JSON, seconds DOUBLE)`);
+  const results = await Promise.all(uris.filter((u) => /\/results\/\d+\.json$/.test(u)).map(async (u) => TaskResult.parse(await readJson(u))));
+  for (const r of results) {
+    await conn.run(`INSERT INTO tasks VALUES (${sqlString(runId)}, ${sqlString(r.stage)}, ${sqlString(r.phase)}, ${r.task_index}, ${r.docs_in},
+      ${r.docs_out}, ${r.modified}, ${r.bad_records}, ${sqlString(JSON.stringify(r.dropped))}, ${r.seconds})`);
+  }
+
+  await conn.run(`CREATE TABLE stages (run_id VARCHAR, stage_index BIGINT, name VARCHAR, version BIGINT, config JSON, config_hash VARCHAR,
+    docs_in BIGINT, docs_out BIGINT, bad_records BIGINT, dropped JSON, task_seconds DOUBLE)`);
+  // A data card per stage's output dataset; the release card aggregates them.
+  await conn.run('CREATE TABLE data_cards (run_id VARCHAR, stage VARCHAR, card JSON)');
+  for (const stage of plan.stages) {
+    const manifest = DatasetManifest.parse(await readJson(datasetUri(stageDir(plan, stage.index))));
+    const seconds = results.filter((r) => r.stage === stage.name).reduce((s, r) => s + r.seconds, 0);
+    const config = plan.pipeline.stages[stage.index];
+    await conn.run(`INSERT INTO stages VALUES (${sqlString(runId)}, ${stage.index}, ${sqlString(stage.name)}, ${stage.version},
+      ${sqlString(JSON.stringify(config))}, ${sqlString(stage.config_hash)}, ${manifest.docs_in}, ${manifest.docs_out}, ${manifest.bad_records},
+      ${sqlString(JSON.stringify(manifest.dropped))}, ${Math.round(seconds * 1000) / 1000})`);
+    const card = { stage: stage.name, version: stage.version, config, config_hash: stage.config_hash, docs_in: manifest.docs_in, docs_out: manifest.docs_out, dropped: manifest.dropped, bad_records: manifest.bad_records, parts: manifest.parts.length };
+    await conn.run(`INSERT INTO data_cards VALUES (${sqlString(runId)}, ${sqlString(stage.name)}, ${sqlString(JSON.stringify(card))})`);
+  }
+}

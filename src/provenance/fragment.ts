@@ -1,0 +1,37 @@
+import { PROVENANCE_TABLES } from '../../schemas/provenance.js';
+import type { Cell, Row } from '../parts/parquet.js';
+import { writeParquet } from '../parts/parquet.js';
+import { fragmentUri } from '../run/paths.js';
+import type { Storage } from '../storage/types.js';
+
+type Table = keyof typeof PROVENANCE_TABLES;
+
+/**
+ * The provenance rows of one task, written as Parquet fragments when the task ends. Tasks never
+ * open the catalog: DuckDB allows one writer per file, so the catalog step loads all fragments.
+ */
+export class Fragment {
+  private readonly rows = new Map<Table, Row[]>();
+
+  constructor(
+    private readonly base: { run_id: string; stage: string; stage_version: number; phase: string },
+  ) {}
+
+  event(docId: string, action: string, reason: string | null, detail: Record<string, unknown>): void {
+    this.row('doc_events', { ...this.base, doc_id: docId, action, reason, detail: JSON.stringify(detail) });
+  }
+
+  row(table: Table, row: Record<string, Cell>): void {
+    let rows = this.rows.get(table);
+    if (!rows) this.rows.set(table, (rows = []));
+    rows.push(row);
+  }
+
+  /** Write one fragment per table that has rows. */
+  async write(storage: (uri: string) => Storage, stageDir: string, taskIndex: number): Promise<void> {
+    for (const [table, rows] of this.rows) {
+      const uri = fragmentUri(stageDir, table, this.base.phase, taskIndex);
+      await writeParquet(storage(uri), uri, PROVENANCE_TABLES[table], rows);
+    }
+  }
+}

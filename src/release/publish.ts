@@ -1,0 +1,73 @@
+import { relative } from 'node:path';
+import { ReleaseManifest } from '../../schemas/release.js';
+import { DatasetManifest, TaskResult } from '../../schemas/run.js';
+import { loadPlan, loadTasks } from '../run/execute.js';
+import { datasetUri, resultUri, stageDir } from '../run/paths.js';
+import { joinUri, storageFor } from '../storage/index.js';
+
+const readJson = async (uri: string): Promise<unknown> => JSON.parse((await storageFor(uri).read(uri)).toString('utf8'));
+
+/** How a release names its inputs: relative to the pipeline file, so the manifest does not depend on where the checkout sits. */
+function displayUri(uri: string, baseDir: string): string {
+  return uri.startsWith('s3://') ? uri : relative(baseDir, uri);
+}
+
+/**
+ * Write index.wids.json and then manifest.json into the release folder. The manifest goes last: a
+ * version without one is unfinished and the next run may overwrite it.
+ */
+export async function publishRelease(workDir: string): Promise<ReleaseManifest> {
+  const plan = await loadPlan(workDir);
+  const results = async (stageIndex: number, phase: string) => {
+    const dir = stageDir(plan, stageIndex);
+    const n = (await loadTasks(dir, phase)).length;
+    return Promise.all(Array.from({ length: n }, async (_, i) => TaskResult.parse(await readJson(resultUri(dir, phase, i)))));
+  };
+  const last = plan.stages.at(-1);
+  if (!last || last.name !== 'shard') throw new Error('a release needs a shard stage last');
+  const [pack] = await results(last.index, 'pack');
+  if (!pack) throw new Error('the shard stage has no pack result');
+  const ingest = await results(0, 'read');
+  const stages = await Promise.all(
+    plan.stages.map(async (s) => {
+      const d = DatasetManifest.parse(await readJson(datasetUri(stageDir(plan, s.index))));
+      return { name: s.name, version: s.version, config_hash: s.config_hash, docs_in: d.docs_in, docs_out: d.docs_out };
+    }),
+  );
+  const shards = ReleaseManifest.shape.shards.parse(pack.stats.shards);
+  const manifest = ReleaseManifest.parse({
+    schema_version: 1,
+    name: plan.pipeline.name,
+    version: plan.release_version,
+    parent_version: plan.parent_version,
+    code_version: plan.code_version,
+    pipeline_hash: plan.pipeline_hash,
+    stages,
+    inputs: ingest
+      .flatMap((r) => r.stats.sources as { uri: string; sha256: string; bytes: number; license: string | null }[])
+      .map(({ uri, sha256, bytes, license }) => ({ uri: displayUri(uri, plan.base_dir), sha256, bytes, license })),
+    tokenizer: pack.stats.tokenizer,
+    packing: pack.stats.packing,
+    shards,
+    totals: {
+      documents: pack.docs_out,
+      samples: shards.reduce((n, s) => n + s.samples, 0),
+      tokens: shards.reduce((n, s) => n + s.tokens, 0),
+      shards: shards.length,
+      bytes: shards.reduce((n, s) => n + s.bytes, 0),
+    },
+    files: { index: 'index.wids.json', provenance: 'provenance.duckdb' },
+  });
+  // wids resolves shard URLs relative to the index file.
+  const index = {
+    __kind__: 'wids-shard-index-v1',
+    wids_version: 1,
+    name: `${manifest.name}-v${manifest.version}`,
+    shardlist: shards.map((s) => ({ url: `shards/${s.name}`, nsamples: s.samples, filesize: s.bytes })),
+  };
+  const indexUri = joinUri(plan.release_dir, 'index.wids.json');
+  await storageFor(indexUri).write(indexUri, `${JSON.stringify(index, null, 2)}\n`);
+  const manifestUri = joinUri(plan.release_dir, 'manifest.json');
+  await storageFor(manifestUri).write(manifestUri, `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

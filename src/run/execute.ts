@@ -1,0 +1,184 @@
+import type { Document } from '../../schemas/document.js';
+import type { StageConfig } from '../../schemas/pipeline.js';
+import { RunPlan, TaskResult, TaskSpec, type PartInfo, type TaskRef } from '../../schemas/run.js';
+import { stageDefinition } from '../../stages/index.js';
+import { sha256Hex } from '../hash.js';
+import { documentRow, readDocuments, REJECTED_COLUMNS, writeDocuments } from '../parts/documents.js';
+import { writeParquet, type Row } from '../parts/parquet.js';
+import { Fragment } from '../provenance/fragment.js';
+import type { GlobalStage, MapStage, SourceStage } from '../stage.js';
+import { storageFor } from '../storage/index.js';
+import { partUri, planUri, rejectedUri, resultUri, stageDir, tasksUri } from './paths.js';
+
+const MAX_REPORTED_ERRORS = 20;
+const plans = new Map<string, Promise<RunPlan>>();
+
+export function loadPlan(workDir: string): Promise<RunPlan> {
+  let plan = plans.get(workDir);
+  if (!plan) {
+    const uri = planUri(workDir);
+    plan = storageFor(uri).read(uri).then((b) => RunPlan.parse(JSON.parse(b.toString('utf8'))));
+    plans.set(workDir, plan);
+  }
+  return plan;
+}
+
+export async function loadTasks(dir: string, phase: string): Promise<TaskSpec[]> {
+  const uri = tasksUri(dir, phase);
+  return TaskSpec.array().parse(JSON.parse((await storageFor(uri).read(uri)).toString('utf8')));
+}
+
+/** Mutable tallies of one task, turned into its TaskResult at the end. */
+interface Tally {
+  docs_in: number;
+  docs_out: number;
+  modified: number;
+  dropped: Record<string, number>;
+  bad_records: number;
+  errors: TaskResult['errors'];
+  outputs: PartInfo[];
+  rejected: PartInfo[];
+  stats: Record<string, unknown>;
+}
+
+/**
+ * Run one task of a run: the same function behind the local executor's worker threads and the
+ * Temporal activities. Idempotent: outputs go to paths derived from the task's address, and a
+ * task whose result is already stored returns it without running again.
+ */
+export async function executeTask(ref: TaskRef): Promise<TaskResult> {
+  const started = performance.now();
+  const plan = await loadPlan(ref.work_dir);
+  const dir = stageDir(plan, ref.stage_index);
+  const resultAt = resultUri(dir, ref.phase, ref.task_index);
+  if (await storageFor(resultAt).exists(resultAt)) {
+    return TaskResult.parse(JSON.parse((await storageFor(resultAt).read(resultAt)).toString('utf8')));
+  }
+  const stagePlan = plan.stages[ref.stage_index];
+  const config = plan.pipeline.stages[ref.stage_index];
+  if (!stagePlan || !config) throw new Error(`the plan has no stage ${ref.stage_index}`);
+  const spec = (await loadTasks(dir, ref.phase))[ref.task_index];
+  if (!spec) throw new Error(`stage ${stagePlan.name} phase ${ref.phase} has no task ${ref.task_index}`);
+
+  const def = stageDefinition(config.stage);
+  const fragment = new Fragment({ run_id: plan.run_id, stage: def.name, stage_version: def.version, phase: ref.phase });
+  const tally: Tally = { docs_in: 0, docs_out: 0, modified: 0, dropped: {}, bad_records: 0, errors: [], outputs: [], rejected: [], stats: {} };
+
+  if (def.kind === 'source') await runSource(def, config, spec, dir, ref.task_index, fragment, tally);
+  else if (def.kind === 'map') await runMap(def, config, spec, dir, ref.task_index, fragment, tally);
+  else await runPhase(def, config, plan, spec, dir, ref, fragment, tally);
+
+  await fragment.write(storageFor, dir, ref.task_index);
+  const result: TaskResult = {
+    stage: def.name,
+    phase: ref.phase,
+    task_index: ref.task_index,
+    ...tally,
+    seconds: Math.round(performance.now() - started) / 1000,
+  };
+  // The result is written last: it marks the task done for a resumed run.
+  await storageFor(resultAt).write(resultAt, JSON.stringify(result));
+  return result;
+}
+
+function domainOf(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).hostname.replace(/^www\./, '') || null;
+  } catch {
+    return null;
+  }
+}
+
+async function runSource(
+  def: SourceStage<StageConfig>, config: StageConfig, spec: TaskSpec, dir: string, task: number, fragment: Fragment, tally: Tally,
+): Promise<void> {
+  if (spec.kind !== 'read') throw new Error(`${def.name} tasks read input files`);
+  const bytes = await storageFor(spec.uri).read(spec.uri);
+  const docs: Document[] = [];
+  const rejected: Row[] = [];
+  const license = config.stage === 'ingest' ? (config.inputs[spec.input_index]?.license ?? null) : null;
+  for (const item of def.read(spec, bytes, config)) {
+    tally.docs_in++;
+    if (item.kind === 'doc') {
+      const { doc } = item;
+      fragment.row('documents', {
+        doc_id: doc.id, source_uri: doc.source.uri, source_offset: doc.source.offset, record_id: doc.source.record_id, url: doc.url,
+        domain: domainOf(doc.url), fetch_date: doc.source.fetch_date, license: doc.source.license, status: 'ok', text_bytes: Buffer.byteLength(doc.text),
+      });
+      if (doc.text.trim() === '') {
+        drop(tally, fragment, rejected, doc, 'empty_text', {}, def.name);
+        continue;
+      }
+      fragment.event(doc.id, 'keep', null, {});
+      docs.push(doc);
+      tally.docs_out++;
+      continue;
+    }
+    // An unreadable record still gets an id, a documents row and an event: nothing disappears silently.
+    const id = sha256Hex(`${spec.source_key}\u0000bad\u0000${item.offset}\u0000${tally.docs_in}`).slice(0, 32);
+    const detail = { uri: spec.uri, offset: item.offset, message: item.message };
+    fragment.row('documents', {
+      doc_id: id, source_uri: spec.uri, source_offset: item.offset, record_id: item.record_id, url: item.url,
+      domain: domainOf(item.url), fetch_date: null, license, status: 'bad', text_bytes: null,
+    });
+    const doc: Document = { id, text: '', url: item.url, source: { uri: spec.uri, offset: item.offset, record_id: item.record_id, fetch_date: null, license }, meta: {} };
+    drop(tally, fragment, rejected, doc, item.reason, detail, def.name);
+    tally.bad_records++;
+    if (tally.errors.length < MAX_REPORTED_ERRORS) tally.errors.push({ uri: spec.uri, offset: item.offset, reason: item.reason, message: item.message });
+  }
+  tally.outputs.push(await writeDocuments(storageFor(dir), partUri(dir, task), docs));
+  tally.rejected.push(await writeParquet(storageFor(dir), rejectedUri(dir, task), REJECTED_COLUMNS, rejected));
+  const source = { uri: spec.uri, sha256: sha256Hex(bytes), bytes: bytes.length, license, records: tally.docs_in, bad_records: tally.bad_records };
+  fragment.row('sources', { ...source, format: config.stage === 'ingest' ? (config.inputs[spec.input_index]?.format ?? null) : null });
+  tally.stats.sources = [source];
+}
+
+function drop(tally: Tally, fragment: Fragment, rejected: Row[], doc: Document, reason: string, detail: Record<string, unknown>, stage: string): void {
+  tally.dropped[reason] = (tally.dropped[reason] ?? 0) + 1;
+  fragment.event(doc.id, 'drop', reason, detail);
+  rejected.push({ ...documentRow(doc), stage, reason, detail: JSON.stringify(detail) });
+}
+
+async function runMap(
+  def: MapStage<StageConfig>, config: StageConfig, spec: TaskSpec, dir: string, task: number, fragment: Fragment, tally: Tally,
+): Promise<void> {
+  if (spec.kind !== 'part') throw new Error(`${def.name} tasks read one part`);
+  const decide = await def.open(config);
+  const kept: Document[] = [];
+  const rejected: Row[] = [];
+  for (const doc of await readDocuments(storageFor(spec.part), spec.part)) {
+    tally.docs_in++;
+    const outcome = await decide(doc);
+    const annotated: Document = outcome.meta ? { ...doc, meta: { ...doc.meta, ...outcome.meta } } : doc;
+    if (outcome.action === 'drop') {
+      drop(tally, fragment, rejected, annotated, outcome.reason, outcome.detail ?? {}, def.name);
+      continue;
+    }
+    if (outcome.action === 'modify') {
+      tally.modified++;
+      annotated.text = outcome.text;
+    }
+    fragment.event(doc.id, outcome.action, null, outcome.detail ?? {});
+    kept.push(annotated);
+    tally.docs_out++;
+  }
+  tally.outputs.push(await writeDocuments(storageFor(dir), partUri(dir, task), kept));
+  tally.rejected.push(await writeParquet(storageFor(dir), rejectedUri(dir, task), REJECTED_COLUMNS, rejected));
+}
+
+async function runPhase(
+  def: GlobalStage<StageConfig>, config: StageConfig, plan: RunPlan, spec: TaskSpec, dir: string, ref: TaskRef, fragment: Fragment, tally: Tally,
+): Promise<void> {
+  const phase = def.phases.find((p) => p.name === ref.phase);
+  if (!phase) throw new Error(`stage ${def.name} has no phase ${ref.phase}`);
+  const out = await phase.run({
+    config, plan, spec, taskIndex: ref.task_index, stageDir: dir, storage: storageFor,
+    event: (docId, action, reason, detail) => fragment.event(docId, action, reason, detail),
+    row: (table, row) => fragment.row(table, row),
+    stats: tally.stats,
+  });
+  tally.docs_in = out.docs_in;
+  tally.docs_out = out.docs_out;
+  tally.outputs.push(...out.outputs);
+}

@@ -1,0 +1,129 @@
+import { DatasetManifest, RunPlan, TaskResult, type TaskSpec } from '../../schemas/run.js';
+import type { PipelineSpec } from '../../schemas/pipeline.js';
+import { stageDefinition } from '../../stages/index.js';
+import { canonicalJson, configHash, sha256Hex } from '../hash.js';
+import { phasesOf } from '../stage.js';
+import { joinUri, storageFor } from '../storage/index.js';
+import { CODE_VERSION } from '../version.js';
+import { loadPlan, loadTasks } from './execute.js';
+import { datasetUri, planUri, resultUri, stageDir, tasksUri } from './paths.js';
+
+export interface RunRequest {
+  run_id: string;
+  pipeline: PipelineSpec;
+  base_dir: string;
+  /** Root of runs/ and releases/: a local folder or s3:// prefix. */
+  out: string;
+}
+
+/** The next free release version: versions are immutable, a finished one has a manifest.json. */
+async function nextVersion(out: string, name: string): Promise<{ version: number; parent: number | null }> {
+  const root = joinUri(out, 'releases', name);
+  const versions = (await storageFor(root).list(root))
+    .map((o) => /\/v(\d+)\/manifest\.json$/.exec(o.uri)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .map(Number);
+  const parent = versions.length ? Math.max(...versions) : null;
+  return { version: (parent ?? 0) + 1, parent };
+}
+
+/** Fix everything about a run up front and store it where every worker can read it. */
+export async function createRun(req: RunRequest): Promise<RunPlan> {
+  const work_dir = joinUri(req.out, 'runs', req.run_id);
+  const existing = planUri(work_dir);
+  if (await storageFor(existing).exists(existing)) return loadPlan(work_dir); // a resubmitted run keeps its plan
+  const { version, parent } = await nextVersion(req.out, req.pipeline.name);
+  const plan: RunPlan = RunPlan.parse({
+    run_id: req.run_id,
+    pipeline: req.pipeline,
+    base_dir: req.base_dir,
+    pipeline_hash: sha256Hex(canonicalJson(req.pipeline)).slice(0, 16),
+    code_version: CODE_VERSION,
+    work_dir,
+    release_dir: joinUri(req.out, 'releases', req.pipeline.name, `v${version}`),
+    release_version: version,
+    parent_version: parent,
+    stages: req.pipeline.stages.map((config, index) => {
+      const def = stageDefinition(config.stage);
+      return { index, name: def.name, version: def.version, config_hash: configHash(config), phases: phasesOf(def) };
+    }),
+  });
+  await storageFor(existing).write(existing, JSON.stringify(plan, null, 2));
+  return plan;
+}
+
+async function readResults(dir: string, phase: string, count: number): Promise<TaskResult[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const uri = resultUri(dir, phase, i);
+      return TaskResult.parse(JSON.parse((await storageFor(uri).read(uri)).toString('utf8')));
+    }),
+  );
+}
+
+/** The parts a stage's first phase reads: the previous stage's dataset. */
+async function inputParts(plan: RunPlan, stageIndex: number): Promise<string[]> {
+  const uri = datasetUri(stageDir(plan, stageIndex - 1));
+  return DatasetManifest.parse(JSON.parse((await storageFor(uri).read(uri)).toString('utf8'))).parts.map((p) => p.uri);
+}
+
+/** Write the task list of one phase and return how many tasks it has. */
+export async function planPhase(workDir: string, stageIndex: number, phase: string): Promise<number> {
+  const plan = await loadPlan(workDir);
+  const config = plan.pipeline.stages[stageIndex];
+  const stagePlan = plan.stages[stageIndex];
+  if (!config || !stagePlan) throw new Error(`the plan has no stage ${stageIndex}`);
+  const def = stageDefinition(config.stage);
+  const dir = stageDir(plan, stageIndex);
+  const uri = tasksUri(dir, phase);
+  if (await storageFor(uri).exists(uri)) return (await loadTasks(dir, phase)).length;
+
+  let tasks: TaskSpec[];
+  const phaseIndex = stagePlan.phases.indexOf(phase);
+  if (def.kind === 'source') {
+    tasks = await def.listInputs(config, { plan, storage: storageFor });
+  } else if (phaseIndex <= 0) {
+    const parts = await inputParts(plan, stageIndex);
+    tasks = def.kind === 'global' && def.phases[0]?.kind === 'reduce' ? [{ kind: 'reduce', parts }] : parts.map((part) => ({ kind: 'part', part }));
+  } else {
+    // Later phases read what the previous phase of the same stage wrote.
+    const previous = stagePlan.phases[phaseIndex - 1] as string;
+    const count = (await loadTasks(dir, previous)).length;
+    const parts = (await readResults(dir, previous, count)).flatMap((r) => r.outputs.map((o) => o.uri));
+    const kind = def.kind === 'global' ? def.phases[phaseIndex]?.kind : 'per-part';
+    tasks = kind === 'reduce' ? [{ kind: 'reduce', parts }] : parts.map((part) => ({ kind: 'part', part }));
+  }
+  await storageFor(uri).write(uri, JSON.stringify(tasks));
+  return tasks.length;
+}
+
+/** Sum a stage's task results into its _dataset.json. */
+export async function finalizeStage(workDir: string, stageIndex: number): Promise<DatasetManifest> {
+  const plan = await loadPlan(workDir);
+  const stagePlan = plan.stages[stageIndex];
+  if (!stagePlan) throw new Error(`the plan has no stage ${stageIndex}`);
+  const dir = stageDir(plan, stageIndex);
+  const first = stagePlan.phases[0] as string;
+  const last = stagePlan.phases.at(-1) as string;
+  const firstResults = await readResults(dir, first, (await loadTasks(dir, first)).length);
+  const lastResults = first === last ? firstResults : await readResults(dir, last, (await loadTasks(dir, last)).length);
+  const dropped: Record<string, number> = {};
+  for (const r of lastResults.concat(first === last ? [] : firstResults)) {
+    for (const [reason, n] of Object.entries(r.dropped)) dropped[reason] = (dropped[reason] ?? 0) + n;
+  }
+  const manifest: DatasetManifest = {
+    schema_version: 1,
+    stage: stagePlan.name,
+    stage_version: stagePlan.version,
+    config_hash: stagePlan.config_hash,
+    parts: stagePlan.phases.length === 1 ? lastResults.flatMap((r) => r.outputs) : [],
+    rejected: firstResults.flatMap((r) => r.rejected),
+    docs_in: firstResults.reduce((n, r) => n + r.docs_in, 0),
+    docs_out: lastResults.reduce((n, r) => n + r.docs_out, 0),
+    dropped,
+    bad_records: firstResults.reduce((n, r) => n + r.bad_records, 0),
+  };
+  const uri = datasetUri(dir);
+  await storageFor(uri).write(uri, JSON.stringify(manifest, null, 2));
+  return manifest;
+}

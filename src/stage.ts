@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { Document, DocumentMeta } from '../schemas/document.js';
+import type { PartInfo, RunPlan, TaskSpec } from '../schemas/run.js';
+import type { Cell } from './parts/parquet.js';
+import type { ProvenanceTable } from '../schemas/provenance.js';
+import type { Storage } from './storage/types.js';
+
+/** A map stage's decision about one document. Annotations in `meta` are merged into doc.meta. */
+export type Outcome =
+  | { action: 'keep'; meta?: DocumentMeta; detail?: Record<string, unknown> }
+  | { action: 'modify'; text: string; meta?: DocumentMeta; detail?: Record<string, unknown> }
+  | { action: 'drop'; reason: string; meta?: DocumentMeta; detail?: Record<string, unknown> };
+
+interface StageBase<C> {
+  name: string;
+  /** Bump when the output for the same input and config changes. */
+  version: number;
+  config: z.ZodType<C>;
+}
+
+/** What a reader yields: a document, or a record it could not read, with where it sits. */
+export type SourceItem =
+  | { kind: 'doc'; doc: Document }
+  | { kind: 'bad'; offset: number; reason: BadRecordReason; message: string; record_id: string | null; url: string | null };
+
+export type BadRecordReason =
+  | 'corrupt_gzip'
+  | 'truncated_record'
+  | 'malformed_record'
+  | 'invalid_utf8'
+  | 'bad_json'
+  | 'missing_text'
+  | 'oversized_record';
+
+/** Reads input files into documents (ingest). One task per input file. */
+export interface SourceStage<C> extends StageBase<C> {
+  kind: 'source';
+  listInputs(config: C, ctx: { plan: RunPlan; storage: (uri: string) => Storage }): Promise<ReadTask[]>;
+  read(task: ReadTask, bytes: Buffer, config: C): Iterable<SourceItem>;
+}
+
+export type ReadTask = Extract<TaskSpec, { kind: 'read' }>;
+
+/** Decides each document on its own: one task per input part. */
+export interface MapStage<C> extends StageBase<C> {
+  kind: 'map';
+  /** Build the per-document decision once per task (load models, compile rules). */
+  open(config: C): Promise<(doc: Document) => Outcome | Promise<Outcome>>;
+}
+
+/** Sinks every phase writes through: document events, other provenance rows, and task stats. */
+export interface PhaseContext<C> {
+  config: C;
+  plan: RunPlan;
+  spec: TaskSpec;
+  taskIndex: number;
+  /** Folder of this stage in the run's work dir. */
+  stageDir: string;
+  storage: (uri: string) => Storage;
+  event(docId: string, action: 'keep' | 'modify' | 'drop', reason: string | null, detail: Record<string, unknown>): void;
+  row(table: ProvenanceTable, row: Record<string, Cell>): void;
+  stats: Record<string, unknown>;
+}
+
+/** A stage that needs the whole dataset: named phases run in order, each per input part or as one reduce. */
+export interface GlobalStage<C> extends StageBase<C> {
+  kind: 'global';
+  phases: readonly {
+    name: string;
+    kind: 'per-part' | 'reduce';
+    /** Returns how many documents the task saw and passed on, and the objects the next phase reads. */
+    run(ctx: PhaseContext<C>): Promise<{ docs_in: number; docs_out: number; outputs: PartInfo[] }>;
+  }[];
+}
+
+export type StageDefinition<C = unknown> = SourceStage<C> | MapStage<C> | GlobalStage<C>;
+
+export function phasesOf(stage: StageDefinition): string[] {
+  return stage.kind === 'global' ? stage.phases.map((p) => p.name) : [stage.kind === 'source' ? 'read' : 'map'];
+}

@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { TaskPool } from '../src/executors/pool.js';
+import { createActivities } from './activities.js';
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  threads?: number;
+}
+
+/** A Temporal worker serving the run and stage workflows and the task activities, backed by a thread pool. */
+export async function startWorker(opts: WorkerOptions): Promise<{ run(): Promise<void>; shutdown(): void }> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const pool = new TaskPool(opts.threads);
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)),
+    activities: createActivities(pool),
+    // Room for the pool's tasks plus the short planning activities that run beside them.
+    maxConcurrentActivityTaskExecutions: pool.size + 4,
+  });
+  return {
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await pool.close();
+        await connection.close();
+      }
+    },
+    shutdown: () => worker.shutdown(),
+  };
+}
