@@ -11,7 +11,7 @@ RUN_ENV := CORPUSFLOW_TEMPORAL_BIN=$(TOOLS)/temporal \
            CORPUSFLOW_S3_SERVER_BIN=$(TOOLS)/versitygw \
            CORPUSFLOW_PYTHON=$(CURDIR)/.venv/bin/python
 
-.PHONY: all deps tools venv venv-bench s3-server build test demo bench clean
+.PHONY: all deps tools venv venv-bench s3-server build test demo bench bench-name clean
 all: build
 
 # Node packages exactly as locked; redone only when package-lock.json changes. Registries
@@ -56,18 +56,23 @@ build: deps
 	rm -rf dist
 	npx tsc -p .
 
-# All tests, one file at a time (they start servers); Node 20 does not expand globs itself.
-test: deps tools venv build
-	$(RUN_ENV) node --test --test-concurrency=1 $(shell find dist/test -name '*.test.js' | sort)
+# All tests, one file at a time (they start servers). Node 20 does not expand globs itself,
+# so the files are listed here (after build, since `=` expands late); none found is an error.
+TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
+test: deps tools s3-server venv build
+	@test -n "$(TEST_FILES)" || { echo 'no compiled tests under dist/test'; exit 1; }
+	$(RUN_ENV) node --test --test-concurrency=1 $(TEST_FILES)
 
 # End-to-end demo on the fixtures (scripts/demo.ts).
 demo: deps tools venv build
 	$(RUN_ENV) node dist/scripts/demo.js
 
 # One benchmark: make bench B=<name> runs bench/<name>.ts.
-bench: deps tools venv venv-bench build
-	@test -n "$(B)" || { echo 'usage: make bench B=<name>  (see bench/)'; exit 2; }
+bench: bench-name deps tools venv venv-bench build
 	$(RUN_ENV) CORPUSFLOW_BENCH_PYTHON=$(CURDIR)/.venv-bench/bin/python node dist/bench/$(B).js
+
+bench-name:
+	@test -n "$(B)" || { echo 'usage: make bench B=<name>  (runs dist/bench/<name>.js)'; exit 2; }
 
 # Build and run outputs only; installed tools and venvs stay.
 clean:
