@@ -15,6 +15,15 @@ export function isGzip(buf: Buffer): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
+/** Inflate as much as the bytes allow; a cut stream returns what it had instead of throwing. */
+function inflatePartial(bytes: Buffer): { data: Buffer; consumed: number } {
+  const out = zlib.inflateRawSync(bytes, { info: true, finishFlush: zlib.constants.Z_SYNC_FLUSH }) as unknown as {
+    buffer: Buffer;
+    engine: { bytesWritten: number };
+  };
+  return { data: out.buffer, consumed: out.engine.bytesWritten };
+}
+
 /** Length of the member header at `pos`, or -1 when the file ends inside it. */
 function headerLength(buf: Buffer, pos: number): number {
   if (pos + 10 > buf.length) return -1;
@@ -56,15 +65,9 @@ export function* gzipMembers(buf: Buffer): Generator<GzipMember> {
       yield { offset: pos, data: Buffer.alloc(0), error: 'truncated gzip member header' };
       return;
     }
-    let data: Buffer;
-    let consumed: number;
+    let out: { data: Buffer; consumed: number };
     try {
-      const out = zlib.inflateRawSync(buf.subarray(pos + header), {
-        info: true,
-        finishFlush: zlib.constants.Z_SYNC_FLUSH,
-      }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-      data = out.buffer;
-      consumed = out.engine.bytesWritten;
+      out = inflatePartial(buf.subarray(pos + header));
     } catch (err) {
       const next = buf.indexOf(MAGIC, pos + 1);
       yield { offset: pos, data: Buffer.alloc(0), error: `corrupt gzip member (${(err as Error).message})` };
@@ -72,14 +75,34 @@ export function* gzipMembers(buf: Buffer): Generator<GzipMember> {
       pos = next;
       continue;
     }
-    const trailer = pos + header + consumed;
+    const trailer = pos + header + out.consumed;
+    const sound =
+      trailer + 8 <= buf.length && buf.readUInt32LE(trailer) === zlib.crc32(out.data) && buf.readUInt32LE(trailer + 4) === out.data.length % 2 ** 32;
+    if (sound) {
+      yield { offset: pos, data: out.data, error: null };
+      pos = trailer + 8;
+      continue;
+    }
+    // A cut member runs on into the next one's bytes: stop it at the next member header and keep
+    // what inflates from its own bytes, so the member after it is read intact.
+    const next = buf.indexOf(MAGIC, pos + header);
+    if (next >= 0 && next < trailer + 8) {
+      const partial = (() => {
+        try {
+          return inflatePartial(buf.subarray(pos + header, next)).data;
+        } catch {
+          return Buffer.alloc(0);
+        }
+      })();
+      yield { offset: pos, data: partial, error: 'truncated gzip member (the next member starts inside it)' };
+      pos = next;
+      continue;
+    }
     if (trailer + 8 > buf.length) {
-      yield { offset: pos, data, error: 'truncated gzip member (file ends inside it)' };
+      yield { offset: pos, data: out.data, error: 'truncated gzip member (file ends inside it)' };
       return;
     }
-    const crcOk = buf.readUInt32LE(trailer) === zlib.crc32(data);
-    const sizeOk = buf.readUInt32LE(trailer + 4) === data.length % 2 ** 32;
-    yield { offset: pos, data, error: crcOk && sizeOk ? null : 'gzip member fails its CRC32/size check' };
+    yield { offset: pos, data: out.data, error: 'gzip member fails its CRC32/size check' };
     pos = trailer + 8;
   }
 }

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { IngestConfig } from '../../schemas/stages/ingest.js';
 import type { ReadTask, SourceStage } from '../../src/stage.js';
+import { ConfigError } from '../../src/pipeline.js';
 import { parseGlob } from '../../src/storage/glob.js';
 import { readJsonl } from './jsonl.js';
 import { readWet } from './wet.js';
@@ -19,7 +20,7 @@ export const ingest: SourceStage<IngestConfig> = {
       const pattern = input.uri.startsWith('s3://') || isAbsolute(input.uri) ? input.uri : resolve(plan.base_dir, input.uri);
       const { root, match } = parseGlob(pattern);
       const found = (await storage(pattern).list(root)).filter((o) => match(o.uri));
-      if (found.length === 0) throw new Error(`stages[0].inputs[${inputIndex}].uri: no files match ${input.uri}`);
+      if (found.length === 0) throw new ConfigError(`stages[0].inputs[${inputIndex}].uri: no files match ${input.uri}`);
       for (const o of found) {
         tasks.push({ kind: 'read', input_index: inputIndex, uri: o.uri, source_key: `${o.uri.slice(root.length + 1)}:${o.bytes}`, bytes: o.bytes });
       }

@@ -20,6 +20,12 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { badByte: num
         hi = mid;
       }
     }
+    // lo is where decoding first fails; the bad sequence starts at its lead byte, up to 3 bytes back.
+    for (let k = 1; k <= 3 && lo - k >= 0; k++) {
+      const b = bytes[lo - k] as number;
+      if ((b & 0xc0) === 0xc0) return { badByte: lo - k };
+      if ((b & 0xc0) !== 0x80) break;
+    }
     return { badByte: lo };
   }
 }
