@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { TaskPool } from '../src/executors/pool.js';
 import { createActivities } from './activities.js';
 
@@ -10,8 +10,15 @@ export interface WorkerOptions {
   threads?: number;
 }
 
+let runtimeInstalled = false;
+
 /** A Temporal worker serving the run and stage workflows and the task activities, backed by a thread pool. */
 export async function startWorker(opts: WorkerOptions): Promise<{ run(): Promise<void>; shutdown(): void }> {
+  if (!runtimeInstalled) {
+    // The SDK logs every bundle and state change at INFO; a data team wants its own progress lines.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   const connection = await NativeConnection.connect({ address: opts.address });
   const pool = new TaskPool(opts.threads);
   const worker = await Worker.create({

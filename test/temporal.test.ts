@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { RunSummary } from '../schemas/run.js';
+import { runLocal } from '../src/executors/local.js';
+import type { DevServer } from '../temporal/dev-server.js';
+import { submitRun } from '../temporal/client.js';
+import { startWorker } from '../temporal/worker.js';
+import { QUICKSTART, ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
+import { startTemporal } from './helpers/temporal.js';
+
+const TASK_QUEUE = 'corpusflow-test';
+let server: DevServer;
+let worker: { run(): Promise<void>; shutdown(): void };
+let running: Promise<void>;
+
+before(async () => {
+  server = await startTemporal();
+  worker = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, threads: 2 });
+  running = worker.run();
+});
+
+after(async () => {
+  worker.shutdown();
+  await running;
+  await server.stop();
+});
+
+async function files(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+test('the temporal and local executors give byte-identical releases for the same input and config', async () => {
+  const temporalOut = await tempDir('temporal');
+  const localOut = await tempDir('local');
+  const viaTemporal = await submitRun(await request(QUICKSTART, temporalOut, 'identity-temporal'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+  const viaLocal = await runLocal(await request(QUICKSTART, localOut, 'identity-local'));
+  assert.equal(viaTemporal.executor, 'temporal');
+  assert.deepEqual(viaTemporal.stages, viaLocal.stages);
+
+  const a = viaTemporal.release_dir;
+  const b = viaLocal.release_dir;
+  const listed = await files(a);
+  assert.deepEqual(listed, await files(b));
+  assert.ok(listed.includes('manifest.json') && listed.includes('index.wids.json') && listed.some((f) => f.startsWith('shards/')));
+  // provenance.duckdb records run ids and timings, so it is the one file allowed to differ.
+  for (const f of listed.filter((f) => f !== 'provenance.duckdb')) {
+    assert.ok((await readFile(join(a, f))).equals(await readFile(join(b, f))), `${f} differs between executors`);
+  }
+});
+
+test('a run is one workflow with a child workflow per stage on the real server', async () => {
+  const out = await tempDir('children');
+  const summary = await submitRun(await request(QUICKSTART, out, 'children-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection });
+    const run = await client.workflow.getHandle(summary.run_id).describe();
+    assert.equal(run.status.name, 'COMPLETED');
+    assert.equal(run.type, 'pipelineRun');
+    for (const [i, name] of ['ingest', 'langid', 'shard'].entries()) {
+      const child = await client.workflow.getHandle(`${summary.run_id}--${i}-${name}`).describe();
+      assert.equal(child.type, 'stageRun');
+      assert.equal(child.status.name, 'COMPLETED');
+    }
+  } finally {
+    await connection.close();
+  }
+});
+
+test('a bad config fails the workflow at once, without retries, with the message a person can act on', async () => {
+  const dir = await tempDir('temporal-badconfig');
+  const pipeline = await writePipeline(dir, { name: 'nofiles', stages: [{ stage: 'ingest', inputs: [{ uri: 'none/*.jsonl', format: 'jsonl' }] }, { stage: 'shard' }] });
+  const started = Date.now();
+  const err = await submitRun(await request(pipeline, join(dir, 'out'), 'badconfig-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof WorkflowFailedError, `expected a failed workflow, got ${String(err)}`);
+  let cause: unknown = err.cause;
+  while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
+  assert.ok(cause instanceof ApplicationFailure);
+  assert.equal(cause.type, 'ConfigError');
+  assert.equal(cause.nonRetryable, true);
+  assert.match(cause.message, /no files match none\/\*\.jsonl/);
+  assert.ok(Date.now() - started < 20_000, 'no retry back-off before failing');
+});
+
+test('corpusflow worker and corpusflow submit run the quickstart from the command line', async () => {
+  const cli = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  const queue = 'corpusflow-cli-test';
+  const out = await tempDir('cli');
+  const workerProc = spawn('node', [cli, 'worker', '--address', server.address, '--task-queue', queue, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const submit = spawn('node', [cli, 'submit', QUICKSTART, '--address', server.address, '--task-queue', queue, '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    submit.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    submit.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => submit.once('exit', resolve));
+    assert.equal(code, 0, stderr);
+    const summary = JSON.parse(stdout) as RunSummary;
+    assert.equal(summary.executor, 'temporal');
+    assert.ok(summary.tokens > 0 && summary.shards > 0);
+    assert.match(stderr, /shard\/pack .*1\/1 tasks/, 'progress lines on stderr');
+  } finally {
+    workerProc.kill('SIGTERM');
+    const exit = await new Promise<number | null>((resolve) => workerProc.once('exit', resolve));
+    assert.equal(exit, 0, 'the worker shuts down cleanly on SIGTERM');
+  }
+});
