@@ -36,8 +36,7 @@ export async function submitRun(request: RunRequest, opts: SubmitOptions): Promi
         const run = await handle.query(runProgress);
         run.done.forEach(report);
         if (run.current) {
-          const stage = await client.workflow.getHandle(run.current).query(stageProgress);
-          if (stage) report(stage);
+          (await client.workflow.getHandle(run.current).query(stageProgress)).forEach(report);
         }
       } catch {
         // The child may not exist yet or has just closed: the next poll catches up.

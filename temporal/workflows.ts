@@ -13,7 +13,8 @@ export interface RunProgress {
   current: string | null;
 }
 export const runProgress = defineQuery<RunProgress>('runProgress');
-export const stageProgress = defineQuery<StageProgress | null>('stageProgress');
+/** A stage's phases so far: finished ones, then the running one. */
+export const stageProgress = defineQuery<StageProgress[]>('stageProgress');
 
 /** Tasks one stage execution starts before it continues as new, keeping its history far below 51,200 events. */
 const TASKS_PER_EXECUTION = 2000;
@@ -54,7 +55,7 @@ export async function stageRun(input: StageRunInput): Promise<StageProgress[]> {
   const { work_dir, stage, window } = input;
   const done: StageProgress[] = input.resume?.done ?? [];
   let current: StageProgress | null = input.resume?.progress ?? null;
-  setHandler(stageProgress, () => current);
+  setHandler(stageProgress, () => (current ? [...done, current] : done));
   let started = 0;
 
   for (let p = input.resume?.phase_index ?? 0; p < stage.phases.length; p++) {
@@ -96,8 +97,8 @@ export async function stageRun(input: StageRunInput): Promise<StageProgress[]> {
     await condition(() => running === 0);
     if (failure !== null) throw failure;
     done.push(progress);
+    current = null;
   }
   await control.finalizeStage({ work_dir, stage_index: stage.index });
-  current = null;
   return done;
 }

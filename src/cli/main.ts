@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { RunSummary } from '../../schemas/run.js';
 import { runLocal } from '../executors/local.js';
 import { ConfigError, loadPipeline } from '../pipeline.js';
 import { formatSummary, progressPrinter } from './progress.js';
+import { newRunId } from './run-id.js';
 
 const USAGE = `corpusflow: web crawls to deduplicated, tokenized WebDataset shards, with provenance
 
@@ -35,11 +35,6 @@ const OPTIONS = {
   'task-queue': { type: 'string', default: 'corpusflow' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
-
-export function newRunId(name: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  return `${name}-${stamp}-${randomBytes(3).toString('hex')}`;
-}
 
 function finish(summary: RunSummary, json: boolean, strict: boolean): number {
   process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
