@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ReleaseManifest } from '../schemas/release.js';
+import { runLocal } from '../src/executors/local.js';
+import { sha256Hex } from '../src/hash.js';
+import { resetStorageCache, storageFor } from '../src/storage/index.js';
+import { query } from './helpers/catalog.js';
+import { FIXTURES, request, tempDir, writePipeline } from './helpers/pipelines.js';
+import { startS3Server, type S3Server } from './helpers/s3-server.js';
+
+let s3: S3Server;
+
+before(async () => {
+  s3 = await startS3Server();
+  // Worker threads copy process.env when they start, so the pool's threads see the same endpoint.
+  Object.assign(process.env, {
+    CORPUSFLOW_S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  });
+  resetStorageCache();
+  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  await client.send(new CreateBucketCommand({ Bucket: 'corpus' }));
+  client.destroy();
+  for (const dir of ['quickstart', 'commoncrawl']) {
+    for (const name of await readdir(join(FIXTURES, dir))) {
+      const uri = `s3://corpus/crawl/${dir}/${name}`;
+      await storageFor(uri).write(uri, await readFile(join(FIXTURES, dir, name)));
+    }
+  }
+});
+
+after(async () => {
+  resetStorageCache();
+  await s3.stop();
+});
+
+test('a pipeline reads its inputs from S3 and writes its run and release to S3', async () => {
+  const dir = await tempDir('s3run');
+  const pipeline = await writePipeline(dir, {
+    name: 's3demo',
+    stages: [
+      {
+        stage: 'ingest',
+        inputs: [
+          { uri: 's3://corpus/crawl/commoncrawl/*.wet.gz', format: 'wet', license: 'CC-TOU' },
+          { uri: 's3://corpus/crawl/**/udhr-*.jsonl.gz', format: 'jsonl', license: 'MIT', id_field: 'id' },
+        ],
+      },
+      { stage: 'langid', languages: ['en', 'de', 'fr'] },
+      { stage: 'shard', seq_len: 256, samples_per_shard: 8 },
+    ],
+  });
+  const summary = await runLocal(await request(pipeline, 's3://corpus/out', 's3-run'));
+  assert.equal(summary.release_dir, 's3://corpus/out/releases/s3demo/v1');
+  assert.equal(summary.stages[0]?.docs_in, 4 + 12 * 31);
+
+  const store = storageFor(summary.release_dir);
+  const manifest = ReleaseManifest.parse(JSON.parse((await store.read(`${summary.release_dir}/manifest.json`)).toString('utf8')));
+  assert.ok(manifest.inputs.every((i) => i.uri.startsWith('s3://corpus/crawl/')));
+  for (const shard of manifest.shards) {
+    const bytes = await store.read(`${summary.release_dir}/shards/${shard.name}`);
+    assert.equal(sha256Hex(bytes), shard.sha256);
+  }
+  const catalog = await store.localPath(`${summary.release_dir}/provenance.duckdb`);
+  const [docs] = await query(catalog, "SELECT count(*) AS n, count(*) FILTER (WHERE source_uri LIKE 's3://corpus/crawl/%') AS on_s3 FROM documents");
+  assert.equal(docs?.n, 376);
+  assert.equal(docs?.on_s3, 376);
+  const kept = await query(catalog, "SELECT DISTINCT json_extract_string(detail, '$.lang') AS lang FROM doc_events WHERE stage = 'langid' AND action = 'keep' ORDER BY lang");
+  assert.deepEqual(kept.map((k) => k.lang), ['de', 'en', 'fr']);
+});
