@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { PipelineSpec } from '../schemas/pipeline.js';
 
 /** A config error a person can act on: it names the file and the path inside it. */
@@ -36,4 +36,9 @@ export async function loadPipeline(path: string): Promise<{ spec: PipelineSpec; 
   const parsed = PipelineSpec.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${path}: invalid pipeline\n${describeIssues(parsed.error.issues)}`);
   return { spec: parsed.data, baseDir: dirname(abs), path: abs };
+}
+
+/** JSON Schema of what a person writes in a pipeline file (defaults optional), for editor completion. */
+export function pipelineJsonSchema(): string {
+  return `${JSON.stringify(z.toJSONSchema(PipelineSpec, { io: 'input' }), null, 2)}\n`;
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { RunSummary } from '../../schemas/run.js';
 import { runLocal } from '../executors/local.js';
-import { ConfigError, loadPipeline } from '../pipeline.js';
+import { ConfigError, loadPipeline, pipelineJsonSchema } from '../pipeline.js';
 import { formatSummary, progressPrinter } from './progress.js';
 import { newRunId } from './run-id.js';
 
@@ -18,6 +18,8 @@ Usage:
       start a run on Temporal workers and follow its progress
   corpusflow validate <pipeline.yaml>
       check a pipeline file and print it with defaults filled in
+  corpusflow schema
+      print the JSON Schema of pipeline files (for editors; committed as schemas/pipeline.schema.json)
 
 --out       root of runs/ and releases/ (a folder or s3://bucket/prefix; default: out)
 --strict    exit with status 3 when any input record was unreadable
@@ -56,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
   };
 
   switch (command) {
+    case 'schema':
+      process.stdout.write(pipelineJsonSchema());
+      return 0;
     case 'validate': {
       const { spec } = await needFile();
       process.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
