@@ -169,3 +169,16 @@ test('trace of a URL that is not in the release exits 1 and says so', async () =
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no document matches/);
 });
+
+test('every example query in docs/provenance.md runs on a release', async () => {
+  const doc = await readFile(join(ROOT, 'docs', 'provenance.md'), 'utf8');
+  const statements = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)]
+    .flatMap((m) => (m[1] ?? '').split(/;[ \t]*(?:--[^\n]*)?(?:\n|$)/))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  assert.ok(statements.length >= 12);
+  const results = [];
+  for (const sql of statements) results.push(await query(db, sql));
+  assert.ok((results[0]?.length ?? 0) > 0, 'the sample example finds the documents of a sample');
+  assert.equal(results[1]?.length, 3, 'the URL example shows one event per stage');
+});
