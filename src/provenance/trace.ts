@@ -1,5 +1,5 @@
 import { DocumentTrace } from '../../schemas/trace.js';
-import { parseJson, QueryError, type CatalogReader } from './reader.js';
+import { parseJson, QueryError, type CatalogReader, type Record_ } from './reader.js';
 
 /** What to trace: a URL (all its captures), a document id, or a sample as `shard:key`. */
 export type TraceTarget = { url: string } | { doc_id: string } | { sample: string };
@@ -35,9 +35,11 @@ async function traceDocument(catalog: CatalogReader, id: string): Promise<Docume
     SELECT d.doc_id, d.url, d.domain, d.status, d.source_uri, d.source_offset, d.record_id, d.fetch_date, d.license, s.format, s.sha256
     FROM documents d LEFT JOIN sources s ON s.uri = d.source_uri WHERE d.doc_id = $id`, p);
   if (!doc) throw new QueryError(`no document ${id}`);
-  const events = await catalog.query(`
-    SELECT s.stage_index, e.stage, e.stage_version, e.phase, e.action, e.reason, e.detail
-    FROM doc_events e JOIN stages s ON s.name = e.stage WHERE e.doc_id = $id ORDER BY s.stage_index, e.phase`, p);
+  // Events alone, ordered by stage here: a join would scan doc_events instead of skipping to the id.
+  const stageIndex = new Map((await catalog.query('SELECT name, stage_index FROM stages')).map((s) => [s.name, Number(s.stage_index)]));
+  const events = (await catalog.query('SELECT stage, stage_version, phase, action, reason, detail FROM doc_events WHERE doc_id = $id', p))
+    .map((e): Record_ & { stage_index: number } => ({ ...e, stage_index: stageIndex.get(String(e.stage)) ?? stageIndex.size }))
+    .sort((a, b) => a.stage_index - b.stage_index || String(a.phase).localeCompare(String(b.phase)));
   const dedup = await catalog.query(`
     SELECT c.method, c.cluster_id, c.kept, c.similarity, (SELECT count(*) FROM dedup_clusters o WHERE o.cluster_id = c.cluster_id AND o.method = c.method) AS cluster_size
     FROM dedup_clusters c WHERE c.doc_id = $id ORDER BY c.method, c.cluster_id`, p);
