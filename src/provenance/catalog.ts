@@ -69,6 +69,7 @@ const LOAD_ORDER: Partial<Record<keyof typeof PROVENANCE_TABLES, string>> = {
   documents: 'doc_id',
   doc_events: 'doc_id, stage',
   samples: 'doc_id, shard, key',
+  dedup_clusters: 'doc_id, method',
 };
 
 /** The one lookup a sort order cannot serve: a URL, which `trace --url` starts from. */
