@@ -38,7 +38,7 @@ h1{margin-bottom:.2em}h2{border-bottom:1px solid #e2e8f0;padding-bottom:.2em;mar
 table{border-collapse:collapse;margin:.8em 0;font-size:13px}th,td{border:1px solid #e2e8f0;padding:3px 8px;text-align:left;vertical-align:top}
 td{overflow-wrap:anywhere}td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f8fafc}
 pre{background:#f8fafc;border:1px solid #e2e8f0;padding:.6em;overflow:auto;font-size:12px}
-.charts{display:grid;grid-template-columns:1fr 1fr;gap:1em}svg{width:100%;height:auto}figure.chart{margin:0;border:1px solid #e2e8f0;padding:.6em;background:#fff}
+.charts{display:grid;grid-template-columns:1fr 1fr;gap:1em}svg{width:100%;height:auto}figure.chart{align-self:start;margin:0;border:1px solid #e2e8f0;padding:.6em;background:#fff}
 figcaption{font-size:12px;color:#475569}.empty{color:#94a3b8}.summary{font-size:15px}svg text{fill:#0f172a;font-family:system-ui,sans-serif}`;
 
 /** datacard.html: one self-contained page (inline CSS and SVG, no script, nothing fetched). */
