@@ -8,7 +8,7 @@ import type { RunSummary } from '../schemas/run.js';
 import { runLocal } from '../src/executors/local.js';
 import { query } from './helpers/catalog.js';
 import { pixelsOfColor, screenshot } from './helpers/chromium.js';
-import { QUICKSTART, request, tempDir } from './helpers/pipelines.js';
+import { FIXTURES, QUICKSTART, request, tempDir, writePipeline } from './helpers/pipelines.js';
 
 let summary: RunSummary;
 let markdown: string;
@@ -44,6 +44,19 @@ test('DATACARD.md opens with a Hugging Face YAML header and its figures are thos
   assert.match(markdown, /\| cl100k_base \| 512 \| 314 \| 71 \| 36,327 \| 5 \|/);
   assert.ok(markdown.includes('../fixtures/commoncrawl/CC-MAIN-20140820021334-00006.warc.wet.gz'), 'inputs relative to the pipeline file');
   assert.ok(markdown.includes('No PII stage ran'), 'a missing PII stage is stated as a limitation');
+});
+
+test('unreadable input records are counted by reason in the card and named as a limitation', async () => {
+  const dir = await tempDir('card-broken');
+  const pipeline = await writePipeline(dir, {
+    name: 'broken',
+    stages: [{ stage: 'ingest', inputs: [{ uri: join(FIXTURES, 'broken', '*'), format: 'jsonl', id_field: 'id' }] }, { stage: 'shard', seq_len: 64, samples_per_shard: 4 }],
+  });
+  const broken = await runLocal(await request(pipeline, join(dir, 'out'), 'broken-card'));
+  const card = await readFile(join(broken.release_dir, 'DATACARD.md'), 'utf8');
+  for (const reason of ['bad_json', 'corrupt_gzip', 'invalid_utf8']) assert.match(card, new RegExp(`^\\| ${reason} \\| 1 \\|$`, 'm'));
+  assert.match(card, /^- 3 input records were unreadable and are not in the release/m);
+  assert.match(card, /^license:\n {2}- unknown\n/m, 'inputs without a declared licence are not passed off as licensed');
 });
 
 test('the data card is the same for the same inputs and config, whatever the run id and output folder', async () => {

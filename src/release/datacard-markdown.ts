@@ -4,7 +4,7 @@ import type { DataCard } from '../../schemas/datacard.js';
 /** Licence ids the Hugging Face Hub knows (a subset); anything else is `other`, named in the card body. */
 const HF_LICENSES = new Set([
   'apache-2.0', 'mit', 'bsd-2-clause', 'bsd-3-clause', 'cc0-1.0', 'cc-by-3.0', 'cc-by-4.0', 'cc-by-sa-3.0', 'cc-by-sa-4.0',
-  'cc-by-nc-4.0', 'cc-by-nc-sa-4.0', 'cc-by-nd-4.0', 'odc-by', 'odbl', 'pddl', 'gpl-3.0', 'lgpl-3.0', 'agpl-3.0', 'unlicense',
+  'cc-by-nc-4.0', 'cc-by-nc-sa-4.0', 'cc-by-nd-4.0', 'odc-by', 'odbl', 'pddl', 'gpl-3.0', 'lgpl-3.0', 'agpl-3.0', 'unlicense', 'unknown',
 ]);
 
 /** The Hub's size_categories buckets, by released documents. */
