@@ -164,10 +164,13 @@ test('free SQL can neither change the catalog nor read or write other files', as
   assert.equal(row?.n, summary.stages[0]?.docs_in);
 });
 
-test('trace of a URL that is not in the release exits 1 and says so', async () => {
+test('trace of a URL that is not in the release exits 1, and a folder without a catalog is named', async () => {
   const r = await cli('trace', release, '--url', 'https://example.org/never-crawled');
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no document matches/);
+  const nowhere = await cli('audit', join(release, 'no-such-version'), 'licenses');
+  assert.equal(nowhere.code, 2);
+  assert.match(nowhere.stderr, /no provenance catalog at .*no-such-version\/provenance\.duckdb/);
 });
 
 test('every example query in docs/provenance.md runs on a release', async () => {

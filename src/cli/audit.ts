@@ -10,8 +10,9 @@ async function withCatalog(release: string | undefined, command: string, fn: (c:
     print.stderr(`corpusflow ${command}: name a release folder (or its provenance.duckdb)\n`);
     return 2;
   }
-  const catalog = await CatalogReader.open(release);
+  let catalog: CatalogReader | undefined;
   try {
+    catalog = await CatalogReader.open(release);
     return await fn(catalog);
   } catch (e) {
     // DuckDB's parser, binder and conversion errors are about the reviewer's SQL or parameters.
@@ -21,7 +22,7 @@ async function withCatalog(release: string | undefined, command: string, fn: (c:
     }
     throw e;
   } finally {
-    catalog.close();
+    catalog?.close();
   }
 }
 

@@ -20,7 +20,7 @@ export class CatalogReader {
   static async open(release: string): Promise<CatalogReader> {
     const uri = release.endsWith('.duckdb') ? release : joinUri(release, 'provenance.duckdb');
     const storage = storageFor(uri);
-    if (!(await storage.exists(uri))) throw new Error(`no provenance catalog at ${uri}`);
+    if (!(await storage.exists(uri))) throw new QueryError(`no provenance catalog at ${uri}`);
     const file = await storage.localPath(uri);
     const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY', enable_external_access: 'false', lock_configuration: 'true' });
     return new CatalogReader(instance, await instance.connect());
