@@ -28,12 +28,13 @@ test('the release manifest lists DATACARD.md and datacard.html', async () => {
 test('DATACARD.md opens with a Hugging Face YAML header and its figures are those of the catalog', async () => {
   const match = /^---\n([\s\S]*?)\n---\n/.exec(markdown);
   assert.ok(match, 'a YAML front matter block');
-  const header = parse(match[1] ?? '') as { license: string[]; language: string[]; size_categories: string[]; task_categories: string[] };
+  const header = parse(match[1] ?? '') as { license: string[]; language: string[]; size_categories: string[]; configs: { data_files: { path: string }[] }[] };
   assert.deepEqual(header.license, ['mit', 'other'], 'MIT maps to mit, the Common Crawl terms to other');
   const db = join(summary.release_dir, 'provenance.duckdb');
   const langs = await query(db, 'SELECT lang FROM language_distribution ORDER BY documents DESC, lang');
   assert.deepEqual(header.language, langs.map((l) => l.lang));
   assert.deepEqual(header.size_categories, ['n<1K']);
+  assert.equal(header.configs[0]?.data_files[0]?.path, 'shards/*.tar');
 
   const sections = [...markdown.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
   assert.deepEqual(sections, ['Sources and licences', 'Collection', 'Processing', 'Languages', 'Document lengths', 'Deduplication',

@@ -54,6 +54,8 @@ export function renderDataCardMarkdown(card: DataCard): string {
     task_categories: ['text-generation'],
     source_datasets: ['original'],
     tags: ['corpusflow', 'webdataset', 'pretraining'],
+    // The Hub's webdataset builder reads the tars as they are when the release folder is uploaded.
+    configs: [{ config_name: 'default', data_files: [{ split: 'train', path: 'shards/*.tar' }] }],
   };
   const steps = card.steps.map((s) => {
     const lines = [`### ${s.index + 1}. ${s.stage} (v${s.version}, config ${s.config_hash})`, '',
