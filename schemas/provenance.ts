@@ -23,6 +23,21 @@ export const PROVENANCE_TABLES = {
   samples: {
     shard: 'VARCHAR', key: 'VARCHAR', doc_id: 'VARCHAR', sample_start: 'BIGINT', sample_end: 'BIGINT', doc_token_start: 'BIGINT',
   },
+  /**
+   * One row per document in a near-duplicate or exact-duplicate cluster (written by the dedup stage).
+   * `kept` marks the document the cluster keeps; `similarity` is its estimated Jaccard to the kept one.
+   */
+  dedup_clusters: {
+    method: 'VARCHAR', cluster_id: 'VARCHAR', doc_id: 'VARCHAR', kept: 'BOOLEAN', similarity: 'DOUBLE',
+  },
+  /** One row per synthetic document: the documents it was generated from and how (written by the synth stage). */
+  synth_pairs: {
+    synth_doc_id: 'VARCHAR', source_doc_id: 'VARCHAR', generator: 'VARCHAR', template: 'VARCHAR',
+  },
+  /** Erasure requests honoured by a release: the document and why; its text is in no later version. */
+  erasures: {
+    doc_id: 'VARCHAR', request_id: 'VARCHAR', requested_at: 'VARCHAR', reason: 'VARCHAR', release_version: 'BIGINT',
+  },
 } as const satisfies Record<string, Columns>;
 
 export type ProvenanceTable = Exclude<keyof typeof PROVENANCE_TABLES, 'doc_events'>;

@@ -25,6 +25,6 @@ export const ReleaseManifest = z.object({
   packing: z.object({ seq_len: z.number().int(), samples_per_shard: z.number().int(), separator: z.string(), remainder: z.string() }),
   shards: z.array(ShardEntry),
   totals: z.object({ documents: z.number().int(), samples: z.number().int(), tokens: z.number().int(), shards: z.number().int(), bytes: z.number().int() }),
-  files: z.object({ index: z.string(), provenance: z.string() }),
+  files: z.object({ index: z.string(), provenance: z.string(), datacard: z.object({ markdown: z.string(), html: z.string() }) }),
 });
 export type ReleaseManifest = z.infer<typeof ReleaseManifest>;

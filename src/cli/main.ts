@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { RunSummary } from '../../schemas/run.js';
 import { runLocal } from '../executors/local.js';
 import { ConfigError, loadPipeline, pipelineJsonSchema } from '../pipeline.js';
+import { auditCommand, traceCommand } from './audit.js';
 import { formatSummary, progressPrinter } from './progress.js';
 import { newRunId } from './run-id.js';
 
@@ -20,10 +21,18 @@ Usage:
       check a pipeline file and print it with defaults filled in
   corpusflow schema
       print the JSON Schema of pipeline files (for editors; committed as schemas/pipeline.schema.json)
+  corpusflow trace <release> --url U | --doc-id D | --sample SHARD:KEY [--json]
+      the full path of a document: source file and offset, every stage decision and its reason,
+      dedup cluster, PII counts by type, and the shards and token ranges that hold it
+  corpusflow audit <release> [PRESET | SQL] [--param NAME=VALUE]... [--json]
+      answer a preset question (licenses, filter-funnel, pii-summary, languages, sources, ...; none
+      lists them) or run one read-only SQL statement on the release's provenance.duckdb
 
 --out       root of runs/ and releases/ (a folder or s3://bucket/prefix; default: out)
 --strict    exit with status 3 when any input record was unreadable
 --address   Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)
+<release>   a release folder (out/releases/<name>/v<N>, or s3://...) or its provenance.duckdb
+--param     binds $NAME in the SQL to VALUE (never spliced into the query text)
 `;
 
 const OPTIONS = {
@@ -35,6 +44,10 @@ const OPTIONS = {
   address: { type: 'string' },
   namespace: { type: 'string', default: 'default' },
   'task-queue': { type: 'string', default: 'corpusflow' },
+  url: { type: 'string' },
+  'doc-id': { type: 'string' },
+  sample: { type: 'string' },
+  param: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -45,7 +58,7 @@ function finish(summary: RunSummary, json: boolean, strict: boolean): number {
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  const [command, file] = positionals;
+  const [command, file, query] = positionals;
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
@@ -83,6 +96,10 @@ async function main(argv: string[]): Promise<number> {
       );
       return finish(summary, values.json, values.strict);
     }
+    case 'trace':
+      return traceCommand(file, { url: values.url, docId: values['doc-id'], sample: values.sample, json: values.json });
+    case 'audit':
+      return auditCommand(file, query, { params: values.param ?? [], json: values.json });
     case 'worker': {
       const { startWorker } = await import('../../temporal/worker.js');
       const worker = await startWorker({ address, namespace: values.namespace, taskQueue: values['task-queue'], threads });

@@ -17,13 +17,29 @@ export interface RunTiming {
 
 const readJson = async (uri: string): Promise<unknown> => JSON.parse((await storageFor(uri).read(uri)).toString('utf8'));
 
+/**
+ * PII counts per document and entity type, from the pii stage's events (`detail.pii.counts`): the
+ * stage records types, counts and offsets only, never the values. Empty when no pii stage ran.
+ */
+const PII_COUNTS = `
+CREATE TABLE pii_counts AS
+  SELECT e.doc_id, c.key AS entity_type, CAST(c.value AS BIGINT) AS count
+  FROM doc_events e, json_each(e.detail, '$.pii.counts') c
+  WHERE e.stage = 'pii' ORDER BY e.doc_id, entity_type;
+`;
+
 /** Views for the questions reviewers ask first; docs/provenance.md shows more. */
 const VIEWS = `
 CREATE VIEW filter_funnel AS
-  SELECT s.stage_index, e.stage, count(*) FILTER (WHERE e.action <> 'drop') AS kept, count(*) FILTER (WHERE e.action = 'drop') AS dropped
+  SELECT s.stage_index, e.stage, count(*) AS docs_in, count(*) FILTER (WHERE e.action <> 'drop') AS kept,
+    count(*) FILTER (WHERE e.action = 'modify') AS modified, count(*) FILTER (WHERE e.action = 'drop') AS dropped
   FROM doc_events e JOIN stages s ON s.name = e.stage GROUP BY ALL ORDER BY s.stage_index;
 CREATE VIEW drop_reasons AS
-  SELECT stage, reason, count(*) AS documents FROM doc_events WHERE action = 'drop' GROUP BY ALL ORDER BY stage, documents DESC;
+  SELECT stage, split_part(reason, ':', 1) AS rule, reason, count(*) AS documents
+  FROM doc_events WHERE action = 'drop' GROUP BY ALL ORDER BY stage, documents DESC, reason;
+CREATE VIEW dropped_documents AS
+  SELECT e.stage, split_part(e.reason, ':', 1) AS rule, e.reason, e.doc_id, d.url, d.source_uri, d.source_offset, e.detail
+  FROM doc_events e JOIN documents d USING (doc_id) WHERE e.action = 'drop';
 CREATE VIEW lineage AS
   SELECT d.doc_id, d.url, d.source_uri, d.source_offset, d.record_id, d.license, e.stage, e.phase, e.action, e.reason, e.detail
   FROM documents d LEFT JOIN doc_events e USING (doc_id);
@@ -32,10 +48,51 @@ CREATE VIEW sample_lineage AS
   FROM samples sm JOIN documents d USING (doc_id);
 CREATE VIEW language_distribution AS
   SELECT json_extract_string(detail, '$.lang') AS lang, count(*) AS documents
-  FROM doc_events WHERE stage = 'langid' AND action <> 'drop' GROUP BY ALL ORDER BY documents DESC;
+  FROM doc_events WHERE stage = 'langid' AND action <> 'drop' GROUP BY ALL ORDER BY documents DESC, lang;
 CREATE VIEW license_distribution AS
-  SELECT d.license, count(DISTINCT sm.doc_id) AS documents FROM samples sm JOIN documents d USING (doc_id) GROUP BY ALL ORDER BY documents DESC;
+  SELECT d.license, count(DISTINCT sm.doc_id) AS documents, sum(sm.sample_end - sm.sample_start) AS tokens
+  FROM samples sm JOIN documents d USING (doc_id) GROUP BY ALL ORDER BY documents DESC, d.license;
+CREATE VIEW license_by_shard AS
+  SELECT sm.shard, d.license, count(DISTINCT sm.doc_id) AS documents, sum(sm.sample_end - sm.sample_start) AS tokens
+  FROM samples sm JOIN documents d USING (doc_id) GROUP BY ALL ORDER BY sm.shard, documents DESC, d.license;
+CREATE VIEW pii_summary AS
+  SELECT entity_type, count(DISTINCT doc_id) AS documents, sum(count) AS mentions
+  FROM pii_counts GROUP BY ALL ORDER BY mentions DESC, entity_type;
 `;
+
+/**
+ * Tables stored sorted by the document id `trace` looks them up by, so DuckDB's per-row-group
+ * min/max (zone maps) skip all but one row group: as fast as an ART index for these lookups at a
+ * fraction of the load time (measured in bench/catalog.ts, figures in docs/provenance.md).
+ */
+const LOAD_ORDER: Partial<Record<keyof typeof PROVENANCE_TABLES, string>> = {
+  documents: 'doc_id',
+  doc_events: 'doc_id, stage',
+  samples: 'doc_id, shard, key',
+  dedup_clusters: 'doc_id, method',
+};
+
+/** The one lookup a sort order cannot serve: a URL, which `trace --url` starts from. */
+const INDEXES = 'CREATE INDEX documents_url ON documents (url);';
+
+/** Create every fragment table (empty when it has no fragments) and bulk-load its Parquet files in one statement. */
+export async function loadFragments(conn: DuckDBConnection, fragments: Record<string, string[]>): Promise<void> {
+  for (const [table, columns] of Object.entries(PROVENANCE_TABLES)) {
+    const paths = fragments[table] ?? [];
+    const ddl = Object.entries(columns).map(([name, type]) => `"${name}" ${type}`).join(', ');
+    await conn.run(`CREATE TABLE ${table} (${ddl})`);
+    const order = LOAD_ORDER[table as keyof typeof PROVENANCE_TABLES];
+    if (paths.length) await conn.run(`INSERT INTO ${table} BY NAME SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}])${order ? ` ORDER BY ${order}` : ''}`);
+  }
+}
+
+/** Derived tables, views and indexes, once every table is loaded (the views need `stages`). */
+export async function finishCatalog(conn: DuckDBConnection): Promise<void> {
+  await conn.run(PII_COUNTS);
+  await conn.run(VIEWS);
+  await conn.run(INDEXES);
+  await conn.run('CHECKPOINT');
+}
 
 /**
  * Load every fragment of a run into one DuckDB file and store it as <release>/provenance.duckdb.
@@ -49,17 +106,14 @@ export async function buildCatalog(workDir: string, timing: RunTiming): Promise<
   const conn = await instance.connect();
   try {
     const objects = await storageFor(workDir).list(workDir);
-    for (const [table, columns] of Object.entries(PROVENANCE_TABLES)) {
-      const fragments = objects.filter((o) => o.uri.includes(`/provenance/${table}/`) && o.uri.endsWith('.parquet'));
-      const paths = await Promise.all(fragments.map((o) => storageFor(o.uri).localPath(o.uri)));
-      const ddl = Object.entries(columns).map(([name, type]) => `"${name}" ${type}`).join(', ');
-      await conn.run(`CREATE TABLE ${table} (${ddl})`);
-      if (paths.length) await conn.run(`INSERT INTO ${table} BY NAME SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}])`);
+    const fragments: Record<string, string[]> = {};
+    for (const table of Object.keys(PROVENANCE_TABLES)) {
+      const uris = objects.filter((o) => o.uri.includes(`/provenance/${table}/`) && o.uri.endsWith('.parquet')).map((o) => o.uri);
+      fragments[table] = await Promise.all(uris.map((u) => storageFor(u).localPath(u)));
     }
+    await loadFragments(conn, fragments);
     await loadRunTables(conn, plan.run_id, workDir, timing, objects.map((o) => o.uri));
-    await conn.run(VIEWS);
-    await conn.run('CREATE INDEX documents_doc_id ON documents (doc_id); CREATE INDEX documents_url ON documents (url); CREATE INDEX events_doc_id ON doc_events (doc_id)');
-    await conn.run('CHECKPOINT');
+    await finishCatalog(conn);
   } finally {
     conn.closeSync();
     instance.closeSync();

@@ -3,6 +3,7 @@ import { ReleaseManifest } from '../../schemas/release.js';
 import { DatasetManifest, TaskResult } from '../../schemas/run.js';
 import { loadPlan, loadTasks } from '../run/execute.js';
 import { datasetUri, resultUri, stageDir } from '../run/paths.js';
+import { DATACARD_FILES, writeDataCard } from './datacard.js';
 import { joinUri, storageFor } from '../storage/index.js';
 
 const readJson = async (uri: string): Promise<unknown> => JSON.parse((await storageFor(uri).read(uri)).toString('utf8'));
@@ -13,7 +14,7 @@ function displayUri(uri: string, baseDir: string): string {
 }
 
 /**
- * Write index.wids.json and then manifest.json into the release folder. The manifest goes last: a
+ * Write index.wids.json, the data card (from the catalog already in the release) and then manifest.json into the release folder. The manifest goes last: a
  * version without one is unfinished and the next run may overwrite it.
  */
 export async function publishRelease(workDir: string): Promise<ReleaseManifest> {
@@ -56,7 +57,7 @@ export async function publishRelease(workDir: string): Promise<ReleaseManifest> 
       shards: shards.length,
       bytes: shards.reduce((n, s) => n + s.bytes, 0),
     },
-    files: { index: 'index.wids.json', provenance: 'provenance.duckdb' },
+    files: { index: 'index.wids.json', provenance: 'provenance.duckdb', datacard: DATACARD_FILES },
   });
   // wids resolves shard URLs relative to the index file.
   const index = {
@@ -67,6 +68,7 @@ export async function publishRelease(workDir: string): Promise<ReleaseManifest> 
   };
   const indexUri = joinUri(plan.release_dir, 'index.wids.json');
   await storageFor(indexUri).write(indexUri, `${JSON.stringify(index, null, 2)}\n`);
+  await writeDataCard(plan.release_dir, plan.base_dir);
   const manifestUri = joinUri(plan.release_dir, 'manifest.json');
   await storageFor(manifestUri).write(manifestUri, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
