@@ -11,7 +11,7 @@ RUN_ENV := CORPUSFLOW_TEMPORAL_BIN=$(TOOLS)/temporal \
            CORPUSFLOW_S3_SERVER_BIN=$(TOOLS)/versitygw \
            CORPUSFLOW_PYTHON=$(CURDIR)/.venv/bin/python
 
-.PHONY: all deps tools venv venv-bench s3-server build test demo bench bench-name clean
+.PHONY: all deps tools venv venv-bench s3-server chromium build test demo bench bench-name clean
 all: build
 
 # Node packages exactly as locked; redone only when package-lock.json changes. Registries
@@ -50,6 +50,12 @@ venv-bench .venv-bench: .venv-bench/.stamp
 	.venv-bench/bin/pip install -r requirements-bench.txt
 	touch $@
 
+# Headless Chromium for the data card screenshot test (Debian's package).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@command -v $${CORPUSFLOW_CHROMIUM:-chromium} >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation; }
+
 # Compile everything to dist/ (same tree as the sources); a fresh dist/ so deleted or
 # renamed tests never run from stale output.
 build: deps
@@ -59,7 +65,7 @@ build: deps
 # All tests, one file at a time (they start servers). Node 20 does not expand globs itself,
 # so the files are listed here (after build, since `=` expands late); none found is an error.
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
-test: deps tools s3-server venv build
+test: deps tools s3-server venv chromium build
 	@test -n "$(TEST_FILES)" || { echo 'no compiled tests under dist/test'; exit 1; }
 	$(RUN_ENV) node --test --test-concurrency=1 $(TEST_FILES)
 
