@@ -5,6 +5,7 @@
  * reproduced here without spaCy; languages written without spaces (zh, ja, th) are segmented with
  * Intl.Segmenter instead, where datatrove would load jieba, SudachiPy or PyThaiNLP.
  */
+import { SPACY_ALPHA, SPACY_ALPHA_LOWER, SPACY_ALPHA_UPPER } from './spacy-classes.js';
 import { PY_WHITESPACE } from './text.js';
 
 const PUNCT = ['…', '……', ',', ':', ';', '!', '?', '¿', '؟', '¡', '(', ')', '[', ']', '{', '}', '<', '>', '_', '#', '*', '&', '。', '？', '！', '，', '、', '；', '：', '～', '·', '।', '،', '۔', '؛', '٪'];
@@ -20,10 +21,10 @@ const PREFIX_CHARS = new Set(['§', '%', '=', '—', '–', ...PUNCT, ...QUOTES]
 const SUFFIX_CHARS = new Set([...PUNCT, ...QUOTES, '—', '–']);
 const ICON = /^\p{So}$/u;
 const DIGIT = /^[0-9]$/;
-const ALPHA = /^\p{L}$/u;
 // spaCy's lower/upper classes also hold the uncased scripts (CJK, kana, Hangul, Indic, Arabic).
-const ALPHA_LOWER = /^[\p{Ll}\p{Lo}]$/u;
-const ALPHA_UPPER = /^[\p{Lu}\p{Lo}]$/u;
+const ALPHA = new RegExp(`^[${SPACY_ALPHA}]$`, 'u');
+const ALPHA_LOWER = new RegExp(`^[${SPACY_ALPHA_LOWER}]$`, 'u');
+const ALPHA_UPPER = new RegExp(`^[${SPACY_ALPHA_UPPER}]$`, 'u');
 const QUOTE_SET = new Set(QUOTES);
 /** What may stand before a token-final period for it to split off: digits, lower case, %²-+, punctuation, quotes. */
 const PERIOD_AFTER = new Set([...'%²-+|(?:)', ...PUNCT.filter((p) => p.length === 1), ...QUOTES]);
@@ -44,7 +45,7 @@ const KEEP_WHOLE = new Set([
   ":’(", ":’)", ":’-(", ":’-)", ";)", ";-)", ";-D", ";D", ";_;", "<.<", "</3", "<3", "<33", "<333", "=(", "=)", "=/", "=3", "=D", "=[", "=]", "=|",
   ">.<", ">.>", ">:(", ">:o", "><(((*>", "@_@", "O.O", "O.o", "O_O", "O_o", "V.V", "V_V", "XD", "XDD", "[-:", "[:", "[=", "\\\")", "]=", "^_^",
   "^__^", "^___^", "o.0", "o.O", "o.o", "o_0", "o_O", "o_o", "v.v", "—", "’", "’’",
-  "'s", "'S", "'d", "'ll", "'re", "'m", "'ve", "'em", "'cause",
+  ...['s', 'S', 'd', 'll', 're', 'em', 'nuff', 'bout', 'cause', 'Cause', 'cos', 'Cos', 'coz', 'Coz', 'cuz', 'Cuz'].flatMap((c) => [`'${c}`, `’${c}`]),
 ]);
 
 const NT_VERBS = 'ai|are|ca|could|dare|did|does|do|had|has|have|is|may|might|must|need|ought|sha|should|was|were|wo|would';
@@ -54,7 +55,8 @@ const MODAL_VE = /^(could|might|must|should|would)(['’]?ve)$/i;
 const CLITIC = new RegExp(`^(${PRONOUNS}|let)(['’]?)(d|ll|re|ve|s|m)(['’]?ve)?$`, 'i');
 /** Apostrophe-less forms spaCy leaves alone because they are ordinary words. */
 const PLAIN_WORDS = new Set(['ill', 'well', 'were', 'shed', 'shell', 'hell', 'its', 'lets', 'whore']);
-const SPLIT_WORDS = new Map([['cannot', 3], ['gonna', 3], ['gotta', 3]]);
+/** Exceptions split at fixed places: where each piece ends. */
+const SPLIT_WORDS = new Map([['cannot', [3]], ['gonna', [3]], ['gotta', [3]], ['ima', [1, 2]], ["i'ma", [1, 3]], ['i’ma', [1, 3]]]);
 /** Which pronouns take which clitic in spaCy's exceptions ('d, 'll and 've go with all of them). */
 const CLITIC_BASES: Record<string, ReadonlySet<string>> = {
   re: new Set(['you', 'we', 'they', 'who', 'what', 'where', 'when', 'why', 'how', 'there', 'these', 'those']),
@@ -73,8 +75,8 @@ function special(s: string): string[] | null {
   if (KEEP_WHOLE.has(s)) return [s];
   if (s.length < 2 || !lowerOrTitle(s)) return null;
   const lower = s.toLowerCase();
-  const cut = SPLIT_WORDS.get(lower);
-  if (cut) return [s.slice(0, cut), s.slice(cut)];
+  const cuts = SPLIT_WORDS.get(lower);
+  if (cuts) return [0, ...cuts].map((a, i) => s.slice(a, cuts[i]));
   let m = CONTRACTION.exec(s);
   if (m) {
     const [, verb = '', nt = '', ve] = m;
