@@ -20,7 +20,7 @@ import { benchCorpus } from './quality-corpus.js';
 const root = join(import.meta.dirname, '..', '..');
 const python = process.env.CORPUSFLOW_BENCH_PYTHON ?? join(root, '.venv-bench', 'bin', 'python');
 const lidModel = join(root, 'node_modules', 'fasttext.wasm.js', 'dist', 'fastText', 'models', 'lid.176.ftz');
-const N = Number(process.env.BENCH_DOCS ?? 4000);
+const N = Number(process.env.BENCH_DOCS ?? 6000);
 
 const corpus = benchCorpus(join(root, 'node_modules'), N);
 const docs: Document[] = corpus.map((d, i) => ({
@@ -87,7 +87,7 @@ for (const name of Object.keys(FILTERS)) {
   peerSeconds += p.seconds;
   perFilter[name] = {
     ours: rate(docs.length, o.seconds), datatrove: rate(docs.length, p.seconds), ratio: Number((p.seconds / o.seconds).toFixed(2)),
-    agreement: Number((agree / docs.length).toFixed(4)), dropped: { ours: o.outcomes.filter((x) => x.action === 'drop').length, datatrove: p.decisions.filter((d) => !d[0]).length },
+    agreement: Number((agree / docs.length).toFixed(5)), dropped: { ours: o.outcomes.filter((x) => x.action === 'drop').length, datatrove: p.decisions.filter((d) => !d[0]).length },
     disagreements: classes,
   };
   console.log(`${name.padEnd(18)} ours ${String(rate(docs.length, o.seconds)).padStart(7)} docs/s  datatrove ${String(rate(docs.length, p.seconds)).padStart(6)} docs/s  agreement ${(agree / docs.length * 100).toFixed(2)}%`);
@@ -97,6 +97,6 @@ const oursRate = rate(docs.length * Object.keys(FILTERS).length, oursSeconds);
 const peerRate = rate(docs.length * Object.keys(FILTERS).length, peerSeconds);
 console.log(JSON.stringify({
   bench: 'quality', unit: 'docs/s/core', docs: docs.length, ours: oursRate, peers: { datatrove: peerRate },
-  ratios: { datatrove: Number((oursRate / peerRate).toFixed(2)), agreement: Number((agreeAll / totalAll).toFixed(4)) },
+  ratios: { datatrove: Number((oursRate / peerRate).toFixed(2)), agreement: Number((agreeAll / totalAll).toFixed(5)) },
   targets: { datatrove: 3, agreement: 0.99 }, filters: perFilter,
 }));

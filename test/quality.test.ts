@@ -182,3 +182,49 @@ test('a pipeline with a quality stage records each drop reason and the signals i
   for (const d of drops) assert.match(String(d.reason), /^(c4|gopher_quality):[a-z0-9_]+$/);
   for (const e of events) assert.ok(JSON.parse(String(e.detail)).signals.c4, 'c4 signals recorded');
 });
+
+test('bad words: a page with a word from the LDNOOBW list of its language is dropped, whole words only except in Chinese', async () => {
+  const rules = [{ rule: 'bad_words' }];
+  const run = await quality.open(QualityConfig.parse({ stage: 'quality', rules }));
+  const reasonOf = async (text: string, lang: string) => {
+    const out = await run(doc(text, { lang }));
+    return out.action === 'drop' ? out.reason : null;
+  };
+  assert.equal(await reasonOf('What utter Bollocks, he said.', 'en'), 'bad_words:max_bad_words');
+  // "anal" is listed; "analysis" is not a whole-word match.
+  assert.equal(await reasonOf('A careful analysis of the data.', 'en'), null);
+  assert.equal(await reasonOf('這部電影是三级片。', 'zh'), 'bad_words:max_bad_words');
+  // No LDNOOBW list for Swahili: kept, and the signal says so.
+  const sw = await run(doc('Watu wote wamezaliwa huru.', { lang: 'sw' }));
+  assert.equal(sw.action, 'keep');
+  assert.deepEqual((sw.detail as { signals: { bad_words: Record<string, number> } }).signals.bad_words, { has_list: 0 });
+});
+
+test('the URL rule drops blocked domains and their subdomains, banned URL words, and two soft-banned words', async () => {
+  const run = await quality.open(QualityConfig.parse({
+    stage: 'quality',
+    rules: [{ rule: 'url', blocked_domains: ['spam.example'], banned_words: ['casino'], soft_banned_words: ['free', 'bonus'] }],
+  }));
+  const reasonOf = async (url: string) => {
+    const out = await run({ ...doc('Some text.'), url });
+    return out.action === 'drop' ? out.reason : null;
+  };
+  assert.equal(await reasonOf('https://www.spam.example/page'), 'url:blocked_domain');
+  assert.equal(await reasonOf('https://news.spam.example/page'), 'url:blocked_domain');
+  assert.equal(await reasonOf('https://notspam.example/page'), null);
+  assert.equal(await reasonOf('https://example.org/online-casino-guide'), 'url:banned_word');
+  assert.equal(await reasonOf('https://example.org/free-gift'), null);
+  assert.equal(await reasonOf('https://example.org/free-bonus'), 'url:soft_word_threshold');
+});
+
+test('length and character-ratio rules drop by the bound a pipeline sets, and only measure when none is set', async () => {
+  const text = 'THE 2024 ANNUAL REPORT: 1,234,567 UNITS SOLD!!!';
+  assert.equal(await reason([{ rule: 'text_stats', min_chars: 100 }], text), 'text_stats:min_chars');
+  assert.equal(await reason([{ rule: 'text_stats', max_digit_ratio: 0.2 }], text), 'text_stats:max_digit_ratio');
+  assert.equal(await reason([{ rule: 'text_stats', max_uppercase_ratio: 0.5 }], text), 'text_stats:max_uppercase_ratio');
+  const out = await decide([{ rule: 'text_stats' }], text);
+  assert.equal(out.action, 'keep');
+  const s = (out.detail as { signals: { text_stats: Record<string, number> } }).signals.text_stats;
+  assert.equal(s?.chars, 47);
+  assert.equal(s?.uppercase_ratio, 1);
+});

@@ -28,15 +28,16 @@ const round4 = (x: number) => Math.round(Math.min(1, x) * 1e4) / 1e4;
 export const langid: MapStage<LangidConfig> = {
   kind: 'map',
   name: 'langid',
-  version: 1,
+  version: 2,
   config: LangidConfig,
 
   async open(config) {
     const lid = await lid176();
     const allowed = config.languages ? new Set(config.languages) : null;
     return (doc) => {
-      // fastText predicts on the first line only: join lines, as the published pipelines do.
-      const prediction = lid.predict(doc.text.replace(/\s+/g, ' '), config.top_k, 0);
+      // fastText predicts on the first line only: join lines, as the published pipelines do. Only
+      // newlines: other whitespace (tabs, no-break spaces) changes fastText's tokens and scores.
+      const prediction = lid.predict(doc.text.replaceAll('\n', ' '), config.top_k, 0);
       const top: { lang: string; score: number }[] = [];
       for (let i = 0; i < prediction.size(); i++) {
         const [p, label] = prediction.get(i);

@@ -22,7 +22,7 @@ export const quality: MapStage<QualityConfig> = {
     const rules = config.rules.map(bindRule);
     return (doc): Outcome => {
       const lang = typeof doc.meta.lang === 'string' ? doc.meta.lang : config.default_language;
-      let text = new DocText(doc.text, lang, splitWords);
+      let text = new DocText(doc.text, lang, doc.url, splitWords);
       const signals: Record<string, Signals> = {};
       const removed: Record<string, RemovedLines> = {};
       const flags: string[] = [];
@@ -38,7 +38,7 @@ export const quality: MapStage<QualityConfig> = {
         if (reason) return { action: 'drop', reason, detail: { signals, ...(Object.keys(removed).length ? { removed } : {}) } };
         if (result.cleaned) {
           removed[rule.name] = result.cleaned.removed;
-          text = new DocText(result.cleaned.text, lang, splitWords);
+          text = new DocText(result.cleaned.text, lang, doc.url, splitWords);
         }
       }
       if (config.mode === 'signals') {

@@ -9,6 +9,7 @@ export class DocText {
   constructor(
     readonly text: string,
     readonly lang: string,
+    readonly url: string | null,
     private readonly split: (text: string, lang: string) => string[],
   ) {}
   get words(): string[] {
@@ -20,6 +21,12 @@ export class DocText {
 /** Lines a cleaning rule removed, counted by the reason each was removed for. */
 export type RemovedLines = Record<string, number>;
 
+/** What a rule measured, and the text after its cleaning when it removed lines. */
+export interface RuleOutput {
+  signals: Signals;
+  cleaned?: { text: string; removed: RemovedLines };
+}
+
 /**
  * One quality rule family: its config (the published defaults), the signals it measures, and the
  * decision it takes from them. A rule that cleans lines also returns the cleaned text.
@@ -27,7 +34,7 @@ export type RemovedLines = Record<string, number>;
 export interface QualityRule<C extends { rule: string }> {
   name: C['rule'];
   config: z.ZodType<C>;
-  signals(doc: DocText, config: C): { signals: Signals; cleaned?: { text: string; removed: RemovedLines } };
+  signals(doc: DocText, config: C): RuleOutput;
   /** The reason code (the threshold that failed), or null to keep. */
   decide(signals: Signals, config: C): string | null;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { QualityRule, Signals } from '../rule.js';
+import type { QualityRule, RuleOutput } from '../rule.js';
 import { charLength, duplicates, pyStrip, TERMINAL_PUNCTUATION } from '../text.js';
 
 /** FineWeb's own filters (Penedo et al. 2024, section 3.5), as datatrove's FineWebQualityFilter with its defaults. */
@@ -31,7 +31,7 @@ export const fineweb: QualityRule<FineWebConfig> = {
   name: 'fineweb',
   config: FineWebConfig,
 
-  signals(doc, c): { signals: Signals } {
+  signals(doc, c): RuleOutput {
     const lines = doc.text.split('\n').filter((l) => pyStrip(l) !== '');
     if (lines.length === 0) return { signals: { lines: 0 } };
     const stops = c.stop_chars ?? TERMINAL_PUNCTUATION;

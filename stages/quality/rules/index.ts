@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import type { DocText, QualityRule, RemovedLines, Signals } from '../rule.js';
+import { BadWordsConfig, badWordsRule } from './bad-words.js';
 import { C4Config, c4 } from './c4.js';
 import { FineWebConfig, fineweb } from './fineweb.js';
 import { GopherQualityConfig, gopherQuality } from './gopher-quality.js';
 import { GopherRepetitionConfig, gopherRepetition } from './gopher-repetition.js';
+import { TextStatsConfig, textStats } from './text-stats.js';
+import { UrlConfig, urlRule } from './url.js';
 
 /** One entry of a quality stage's `rules` list: the rule's name in `rule`, its thresholds beside it. */
-export const QualityRuleConfig = z.discriminatedUnion('rule', [GopherQualityConfig, GopherRepetitionConfig, C4Config, FineWebConfig]);
+export const QualityRuleConfig = z.discriminatedUnion('rule', [
+  GopherQualityConfig, GopherRepetitionConfig, C4Config, FineWebConfig, BadWordsConfig, UrlConfig, TextStatsConfig,
+]);
 export type QualityRuleConfig = z.infer<typeof QualityRuleConfig>;
 
 /** A rule bound to its config: measure, decide, and maybe clean one text. */
@@ -32,5 +37,8 @@ export function bindRule(config: QualityRuleConfig): BoundRule {
     case 'gopher_repetition': return bind(gopherRepetition, config);
     case 'c4': return bind(c4, config);
     case 'fineweb': return bind(fineweb, config);
+    case 'bad_words': return bind(badWordsRule, config);
+    case 'url': return bind(urlRule, config);
+    case 'text_stats': return bind(textStats, config);
   }
 }
