@@ -9,7 +9,8 @@ import type { Outcome } from '../src/stage.js';
 import { quality } from '../stages/quality/index.js';
 import { countSentences, splitWords } from '../stages/quality/words.js';
 import { query } from './helpers/catalog.js';
-import { FIXTURES, request, tempDir, writePipeline } from './helpers/pipelines.js';
+import { loadPipeline } from '../src/pipeline.js';
+import { FIXTURES, ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
 
 function doc(text: string, meta: Record<string, unknown> = {}): Document {
   return { id: '0'.repeat(32), text, url: null, source: { uri: 'mem://test', offset: 0, record_id: null, fetch_date: null, license: null }, meta };
@@ -227,4 +228,13 @@ test('length and character-ratio rules drop by the bound a pipeline sets, and on
   const s = (out.detail as { signals: { text_stats: Record<string, number> } }).signals.text_stats;
   assert.equal(s?.chars, 47);
   assert.equal(s?.uppercase_ratio, 1);
+});
+
+test('the web-quality pipeline file validates, with every rule family at its published defaults', async () => {
+  const { spec } = await loadPipeline(join(ROOT, 'pipelines', 'web-quality.yaml'));
+  const stage = spec.stages.find((s) => s.stage === 'quality');
+  assert.ok(stage && stage.stage === 'quality');
+  assert.deepEqual(stage.rules.map((r) => r.rule), ['c4', 'gopher_quality', 'gopher_repetition', 'fineweb', 'bad_words']);
+  const gopher = stage.rules.find((r) => r.rule === 'gopher_quality');
+  assert.equal(gopher?.rule === 'gopher_quality' && gopher.min_words, 50);
 });
