@@ -7,6 +7,7 @@ import { QualityConfig } from '../schemas/stages/quality.js';
 import { runLocal } from '../src/executors/local.js';
 import type { Outcome } from '../src/stage.js';
 import { quality } from '../stages/quality/index.js';
+import { signalHistograms, signalsHtml, signalsText } from '../stages/quality/report.js';
 import { countSentences, splitWords } from '../stages/quality/words.js';
 import { query } from './helpers/catalog.js';
 import { loadPipeline } from '../src/pipeline.js';
@@ -182,6 +183,14 @@ test('a pipeline with a quality stage records each drop reason and the signals i
   assert.ok(drops.length > 0 && drops.length < events.length);
   for (const d of drops) assert.match(String(d.reason), /^(c4|gopher_quality):[a-z0-9_]+$/);
   for (const e of events) assert.ok(JSON.parse(String(e.detail)).signals.c4, 'c4 signals recorded');
+
+  // `corpusflow signals` reads the same catalog: one histogram per rule and signal.
+  const hists = await signalHistograms(db);
+  const sentences = hists.find((h) => h.rule === 'c4' && h.signal === 'sentences');
+  assert.equal(sentences?.count, 31);
+  assert.equal(sentences?.bins.reduce((a, b) => a + b, 0), 31);
+  assert.match(signalsText(hists), /^c4\.sentences +n=31 /m);
+  assert.match(signalsHtml(hists, 'report'), /<svg[^>]*>.*<rect/s);
 });
 
 test('bad words: a page with a word from the LDNOOBW list of its language is dropped, whole words only except in Chinese', async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { RunSummary } from '../../schemas/run.js';
 import { runLocal } from '../executors/local.js';
 import { ConfigError, loadPipeline, pipelineJsonSchema } from '../pipeline.js';
@@ -18,6 +19,8 @@ Usage:
       start a run on Temporal workers and follow its progress
   corpusflow validate <pipeline.yaml>
       check a pipeline file and print it with defaults filled in
+  corpusflow signals <release-dir | provenance.duckdb> [--html FILE]
+      histograms of every quality signal recorded, as text or a self-contained HTML page
   corpusflow schema
       print the JSON Schema of pipeline files (for editors; committed as schemas/pipeline.schema.json)
 
@@ -35,6 +38,7 @@ const OPTIONS = {
   address: { type: 'string' },
   namespace: { type: 'string', default: 'default' },
   'task-queue': { type: 'string', default: 'corpusflow' },
+  html: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -58,6 +62,15 @@ async function main(argv: string[]): Promise<number> {
   };
 
   switch (command) {
+    case 'signals': {
+      if (!file) throw new ConfigError('corpusflow signals: name a release folder or a provenance.duckdb');
+      const { signalHistograms, signalsHtml, signalsText } = await import('../../stages/quality/report.js');
+      const db = file.endsWith('.duckdb') ? file : join(file, 'provenance.duckdb');
+      const hists = await signalHistograms(db);
+      if (values.html) await writeFile(values.html, signalsHtml(hists, `Quality signals: ${file}`));
+      else process.stdout.write(signalsText(hists));
+      return 0;
+    }
     case 'schema':
       process.stdout.write(pipelineJsonSchema());
       return 0;
