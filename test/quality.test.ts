@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import type { Document } from '../schemas/document.js';
 import { PipelineSpec } from '../schemas/pipeline.js';
 import { QualityConfig } from '../schemas/stages/quality.js';
 import { runLocal } from '../src/executors/local.js';
 import type { Outcome } from '../src/stage.js';
+import { trainClassifier } from '../stages/quality/classifier.js';
 import { quality } from '../stages/quality/index.js';
 import { signalHistograms, signalsHtml, signalsText } from '../stages/quality/report.js';
 import { countSentences, splitWords } from '../stages/quality/words.js';
@@ -246,4 +249,32 @@ test('the web-quality pipeline file validates, with every rule family at its pub
   assert.deepEqual(stage.rules.map((r) => r.rule), ['c4', 'gopher_quality', 'gopher_repetition', 'fineweb', 'bad_words']);
   const gopher = stage.rules.find((r) => r.rule === 'gopher_quality');
   assert.equal(gopher?.rule === 'gopher_quality' && gopher.min_words, 50);
+});
+
+test('a fastText quality classifier trained from labelled JSONL with the WebAssembly build scores documents in the pipeline', async () => {
+  // High quality: UDHR articles; low quality: the lines of real Common Crawl pages (menus, counters, forms).
+  const udhr = gunzipSync(await readFile(join(FIXTURES, 'quickstart', 'udhr-en.jsonl.gz'))).toString('utf8')
+    .split('\n').filter(Boolean).flatMap((l) => (JSON.parse(l) as { text: string }).text.split('\n')).filter((l) => l.split(' ').length >= 8);
+  const wet = gunzipSync(await readFile(join(FIXTURES, 'commoncrawl', 'CC-MAIN-20140820021334-00006.warc.wet.gz'))).toString('utf8')
+    .split(/\r?\n/).filter((l) => l.trim() && !/^(WARC|Content-|Software-Info|Extracted-Date|robots|isPartOf|operator|description|publisher)/.test(l));
+  const heldOut = { hq: udhr.slice(-5), lq: wet.slice(-5) };
+  const labelled = [...udhr.slice(0, -5).map((text) => ({ text, label: 'hq' })), ...wet.slice(0, -5).map((text) => ({ text, label: 'lq' }))];
+  const jsonl = labelled.map((r) => JSON.stringify(r)).join('\n');
+  const model = await trainClassifier(jsonl, { epoch: 25, lr: 1 });
+  // Single-threaded with a fixed seed: the same file gives the same model.
+  assert.deepEqual(await trainClassifier(jsonl, { epoch: 25, lr: 1 }), model);
+  const path = join(await tempDir('classifier'), 'quality.bin');
+  await writeFile(path, model);
+
+  const run = await quality.open(QualityConfig.parse({ stage: 'quality', rules: [{ rule: 'fasttext_classifier', model: path }] }));
+  const score = async (text: string) => {
+    const out = await run(doc(text));
+    return (out.detail as { signals: { fasttext_classifier: { score: number } } }).signals.fasttext_classifier.score;
+  };
+  const mean = async (texts: string[]) => (await Promise.all(texts.map(score))).reduce((a, b) => a + b, 0) / texts.length;
+  const hq = await mean(heldOut.hq);
+  const lq = await mean(heldOut.lq);
+  assert.ok(hq > 0.5 && lq < 0.5, `held-out mean score: hq ${hq}, lq ${lq}`);
+  const menu = await run(doc('Previous | Next | Photo Gallery Index'));
+  assert.equal(menu.action === 'drop' && menu.reason, 'fasttext_classifier:min_score');
 });

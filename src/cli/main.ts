@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { RunSummary } from '../../schemas/run.js';
 import { runLocal } from '../executors/local.js';
@@ -21,6 +21,8 @@ Usage:
       check a pipeline file and print it with defaults filled in
   corpusflow signals <release-dir | provenance.duckdb> [--html FILE]
       histograms of every quality signal recorded, as text or a self-contained HTML page
+  corpusflow train-classifier <labelled.jsonl> --out MODEL [--epoch N] [--lr X]
+      train a fastText quality classifier from {"text", "label"} lines (WebAssembly, deterministic)
   corpusflow schema
       print the JSON Schema of pipeline files (for editors; committed as schemas/pipeline.schema.json)
 
@@ -39,6 +41,8 @@ const OPTIONS = {
   namespace: { type: 'string', default: 'default' },
   'task-queue': { type: 'string', default: 'corpusflow' },
   html: { type: 'string' },
+  epoch: { type: 'string' },
+  lr: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -69,6 +73,17 @@ async function main(argv: string[]): Promise<number> {
       const hists = await signalHistograms(db);
       if (values.html) await writeFile(values.html, signalsHtml(hists, `Quality signals: ${file}`));
       else process.stdout.write(signalsText(hists));
+      return 0;
+    }
+    case 'train-classifier': {
+      if (!file || values.out === 'out') throw new ConfigError('corpusflow train-classifier: name a labelled JSONL file and --out MODEL');
+      const { trainClassifier } = await import('../../stages/quality/classifier.js');
+      const model = await trainClassifier(await readFile(file, 'utf8'), {
+        ...(values.epoch ? { epoch: Number(values.epoch) } : {}),
+        ...(values.lr ? { lr: Number(values.lr) } : {}),
+      });
+      await writeFile(values.out, model);
+      process.stdout.write(`${values.out}: ${model.length} bytes\n`);
       return 0;
     }
     case 'schema':

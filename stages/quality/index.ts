@@ -20,6 +20,7 @@ export const quality: MapStage<QualityConfig> = {
 
   async open(config) {
     const rules = config.rules.map(bindRule);
+    for (const rule of rules) await rule.open();
     return (doc): Outcome => {
       const lang = typeof doc.meta.lang === 'string' ? doc.meta.lang : config.default_language;
       let text = new DocText(doc.text, lang, doc.url, splitWords);

@@ -34,6 +34,8 @@ export interface RuleOutput {
 export interface QualityRule<C extends { rule: string }> {
   name: C['rule'];
   config: z.ZodType<C>;
+  /** Load what the rule needs (a model) once per task, before the first document. */
+  open?(config: C): Promise<void>;
   signals(doc: DocText, config: C): RuleOutput;
   /** The reason code (the threshold that failed), or null to keep. */
   decide(signals: Signals, config: C): string | null;
