@@ -278,3 +278,16 @@ test('a fastText quality classifier trained from labelled JSONL with the WebAsse
   const menu = await run(doc('Previous | Next | Photo Gallery Index'));
   assert.equal(menu.action === 'drop' && menu.reason, 'fasttext_classifier:min_score');
 });
+
+test('boilerplate lines such as "click here", cookie notices and like counters are removed as a modify, and a page made of them is dropped', async () => {
+  const prose = 'The river rises in the northern hills and flows south to the sea, past farms, mills and small towns. '.repeat(6).trim();
+  const longMention = 'If the map does not load, click here and the full survey of the delta from 1898 opens in a new window, with notes on every channel.';
+  const page = ['Click here to subscribe', prose, longMention, '12 likes', prose, '2024 | 05 | 17'].join('\n');
+  const out = await decide([{ rule: 'boilerplate_lines' }], page);
+  assert.equal(out.action, 'modify');
+  assert.equal(out.action === 'modify' && out.text, [prose, longMention, prose].join('\n'));
+  assert.deepEqual((out.detail as { removed: Record<string, Record<string, number>> }).removed.boilerplate_lines, { boilerplate_phrase: 1, counter: 1, numbers_only: 1 });
+  // RefinedWeb: losing more than 5% of the words condemns the page.
+  const nav = ['Skip to content', 'Log in', 'Read more', prose].join('\n');
+  assert.equal(await reason([{ rule: 'boilerplate_lines' }], nav), 'boilerplate_lines:max_removed_word_ratio');
+});

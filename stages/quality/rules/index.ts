@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DocText, QualityRule, RemovedLines, Signals } from '../rule.js';
 import { BadWordsConfig, badWordsRule } from './bad-words.js';
+import { BoilerplateLinesConfig, boilerplateLines } from './boilerplate-lines.js';
 import { C4Config, c4 } from './c4.js';
 import { FastTextClassifierConfig, fastTextClassifier } from './fasttext-classifier.js';
 import { FineWebConfig, fineweb } from './fineweb.js';
@@ -12,6 +13,7 @@ import { UrlConfig, urlRule } from './url.js';
 /** One entry of a quality stage's `rules` list: the rule's name in `rule`, its thresholds beside it. */
 export const QualityRuleConfig = z.discriminatedUnion('rule', [
   GopherQualityConfig, GopherRepetitionConfig, C4Config, FineWebConfig, BadWordsConfig, UrlConfig, TextStatsConfig, FastTextClassifierConfig,
+  BoilerplateLinesConfig,
 ]);
 export type QualityRuleConfig = z.infer<typeof QualityRuleConfig>;
 
@@ -44,5 +46,6 @@ export function bindRule(config: QualityRuleConfig): BoundRule {
     case 'url': return bind(urlRule, config);
     case 'text_stats': return bind(textStats, config);
     case 'fasttext_classifier': return bind(fastTextClassifier, config);
+    case 'boilerplate_lines': return bind(boilerplateLines, config);
   }
 }
