@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { RunSummary } from '../../schemas/run.js';
 import { runLocal } from '../executors/local.js';
 import { ConfigError, loadPipeline, pipelineJsonSchema } from '../pipeline.js';
@@ -19,6 +20,10 @@ Usage:
       start a run on Temporal workers and follow its progress
   corpusflow validate <pipeline.yaml>
       check a pipeline file and print it with defaults filled in
+  corpusflow signals <release-dir | provenance.duckdb> [--html FILE]
+      histograms of every quality signal recorded, as text or a self-contained HTML page
+  corpusflow train-classifier <labelled.jsonl> --out MODEL [--epoch N] [--lr X]
+      train a fastText quality classifier from {"text", "label"} lines (WebAssembly, deterministic)
   corpusflow schema
       print the JSON Schema of pipeline files (for editors; committed as schemas/pipeline.schema.json)
   corpusflow trace <release> --url U | --doc-id D | --sample SHARD:KEY [--json]
@@ -48,6 +53,9 @@ const OPTIONS = {
   'doc-id': { type: 'string' },
   sample: { type: 'string' },
   param: { type: 'string', multiple: true },
+  html: { type: 'string' },
+  epoch: { type: 'string' },
+  lr: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -71,6 +79,26 @@ async function main(argv: string[]): Promise<number> {
   };
 
   switch (command) {
+    case 'signals': {
+      if (!file) throw new ConfigError('corpusflow signals: name a release folder or a provenance.duckdb');
+      const { signalHistograms, signalsHtml, signalsText } = await import('../../stages/quality/report.js');
+      const db = file.endsWith('.duckdb') ? file : join(file, 'provenance.duckdb');
+      const hists = await signalHistograms(db);
+      if (values.html) await writeFile(values.html, signalsHtml(hists, `Quality signals: ${file}`));
+      else process.stdout.write(signalsText(hists));
+      return 0;
+    }
+    case 'train-classifier': {
+      if (!file || values.out === 'out') throw new ConfigError('corpusflow train-classifier: name a labelled JSONL file and --out MODEL');
+      const { trainClassifier } = await import('../../stages/quality/classifier.js');
+      const model = await trainClassifier(await readFile(file, 'utf8'), {
+        ...(values.epoch ? { epoch: Number(values.epoch) } : {}),
+        ...(values.lr ? { lr: Number(values.lr) } : {}),
+      });
+      await writeFile(values.out, model);
+      process.stdout.write(`${values.out}: ${model.length} bytes\n`);
+      return 0;
+    }
     case 'schema':
       process.stdout.write(pipelineJsonSchema());
       return 0;
