@@ -92,7 +92,7 @@ test('trace --url follows a WET record from its file and byte offset through eve
   }
   const text = await cli('trace', release, '--url', WET_URL);
   assert.match(text.stdout, /@ byte 412 \(wet\)/);
-  assert.match(text.stdout, /langid\/map\s+v1\s+keep\s+\{"lang":"en"/);
+  assert.match(text.stdout, /langid\/map\s+v\d+\s+keep\s+\{"lang":"en"/);
   assert.match(text.stdout, /sample\s+quickstart-000000\.tar:000000000/);
 });
 
