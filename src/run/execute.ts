@@ -64,7 +64,7 @@ export async function executeTask(ref: TaskRef): Promise<TaskResult> {
   const fragment = new Fragment({ run_id: plan.run_id, stage: def.name, stage_version: def.version, phase: ref.phase });
   const tally: Tally = { docs_in: 0, docs_out: 0, modified: 0, dropped: {}, bad_records: 0, errors: [], outputs: [], rejected: [], stats: {} };
 
-  if (def.kind === 'source') await runSource(def, config, spec, dir, ref.task_index, fragment, tally);
+  if (def.kind === 'source') await runSource(def, config, plan, spec, dir, ref.task_index, fragment, tally);
   else if (def.kind === 'map') await runMap(def, config, spec, dir, ref.task_index, fragment, tally);
   else await runPhase(def, config, plan, spec, dir, ref, fragment, tally);
 
@@ -91,21 +91,26 @@ function domainOf(url: string | null): string | null {
 }
 
 async function runSource(
-  def: SourceStage<StageConfig>, config: StageConfig, spec: TaskSpec, dir: string, task: number, fragment: Fragment, tally: Tally,
+  def: SourceStage<StageConfig>, config: StageConfig, plan: RunPlan, spec: TaskSpec, dir: string, task: number, fragment: Fragment, tally: Tally,
 ): Promise<void> {
   if (spec.kind !== 'read') throw new Error(`${def.name} tasks read input files`);
   const bytes = await storageFor(spec.uri).read(spec.uri);
   const docs: Document[] = [];
   const rejected: Row[] = [];
   const license = config.stage === 'ingest' ? (config.inputs[spec.input_index]?.license ?? null) : null;
-  for (const item of def.read(spec, bytes, config)) {
+  for await (const item of def.read(spec, bytes, config, { plan, storage: storageFor })) {
     tally.docs_in++;
-    if (item.kind === 'doc') {
+    if (item.kind !== 'bad') {
       const { doc } = item;
       fragment.row('documents', {
         doc_id: doc.id, source_uri: doc.source.uri, source_offset: doc.source.offset, record_id: doc.source.record_id, url: doc.url,
         domain: domainOf(doc.url), fetch_date: doc.source.fetch_date, license: doc.source.license, status: 'ok', text_bytes: Buffer.byteLength(doc.text),
+        content_type: item.record?.content_type ?? null, http_status: item.record?.http_status ?? null,
       });
+      if (item.kind === 'drop') {
+        drop(tally, fragment, rejected, doc, item.reason, item.detail, def.name);
+        continue;
+      }
       if (doc.text.trim() === '') {
         drop(tally, fragment, rejected, doc, 'empty_text', {}, def.name);
         continue;
@@ -120,7 +125,7 @@ async function runSource(
     const detail = { uri: spec.uri, offset: item.offset, message: item.message };
     fragment.row('documents', {
       doc_id: id, source_uri: spec.uri, source_offset: item.offset, record_id: item.record_id, url: item.url,
-      domain: domainOf(item.url), fetch_date: null, license, status: 'bad', text_bytes: null,
+      domain: domainOf(item.url), fetch_date: null, license, status: 'bad', text_bytes: null, content_type: null, http_status: null,
     });
     const doc: Document = { id, text: '', url: item.url, source: { uri: spec.uri, offset: item.offset, record_id: item.record_id, fetch_date: null, license }, meta: {} };
     drop(tally, fragment, rejected, doc, item.reason, detail, def.name);

@@ -3,15 +3,18 @@ import { IngestConfig } from '../../schemas/stages/ingest.js';
 import type { ReadTask, SourceStage } from '../../src/stage.js';
 import { ConfigError } from '../../src/pipeline.js';
 import { parseGlob } from '../../src/storage/glob.js';
+import { readArc } from './arc.js';
 import { readJsonl } from './jsonl.js';
-import { readWet } from './wet.js';
+import { loadUrlPolicy } from './policy.js';
+import type { ReadInput, SourceItem } from './records.js';
+import { readWarc, readWet } from './warc.js';
 
-const READERS = { jsonl: readJsonl, wet: readWet } as const;
+const READERS = { jsonl: readJsonl, wet: readWet, warc: readWarc, arc: readArc } as const;
 
 export const ingest: SourceStage<IngestConfig> = {
   kind: 'source',
   name: 'ingest',
-  version: 1,
+  version: 2,
   config: IngestConfig,
 
   async listInputs(config, { plan, storage }) {
@@ -28,9 +31,23 @@ export const ingest: SourceStage<IngestConfig> = {
     return tasks;
   },
 
-  read(task, bytes, config) {
+  async *read(task, bytes, config, { plan, storage }) {
     const input = config.inputs[task.input_index];
     if (!input) throw new Error(`task names input ${task.input_index}, which the config does not have`);
-    return READERS[input.format]({ uri: task.uri, source_key: task.source_key, bytes, input, max_record_bytes: config.max_record_bytes });
+    const policy = await loadUrlPolicy(config, plan.base_dir, storage);
+    const src: ReadInput = {
+      uri: task.uri, source_key: task.source_key, bytes, input, policy,
+      max_record_bytes: config.max_record_bytes, html_time_budget_ms: config.html_time_budget_ms,
+    };
+    for (const item of READERS[input.format](src)) yield withPolicy(src, item);
   },
 };
+
+/** Blocklists and licence rules apply to every format; WARC and ARC readers apply them before parsing HTML. */
+function withPolicy(src: ReadInput, item: SourceItem): SourceItem {
+  if (item.kind !== 'doc') return item;
+  const blocked = src.policy.blocked(item.doc.url);
+  const doc = { ...item.doc, source: { ...item.doc.source, license: src.policy.license(item.doc.url, src.input.license) } };
+  if (blocked) return { kind: 'drop', doc: { ...doc, text: '' }, reason: blocked.reason, detail: blocked.detail, record: item.record };
+  return { ...item, doc };
+}

@@ -1,15 +1,6 @@
-import type { IngestInput } from '../../schemas/stages/ingest.js';
 import { documentId } from '../../src/hash.js';
 import { gzipMembers, isGzip } from './gzip-members.js';
-import { decodeUtf8, type SourceItem } from './records.js';
-
-export interface ReadInput {
-  uri: string;
-  source_key: string;
-  bytes: Buffer;
-  input: IngestInput;
-  max_record_bytes: number;
-}
+import { decodeUtf8, type ReadInput, type SourceItem } from './records.js';
 
 /**
  * JSON Lines, plain or gzip (one or many members). A record's offset is its line start in a plain

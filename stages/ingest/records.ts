@@ -1,6 +1,24 @@
+import type { IngestInput } from '../../schemas/stages/ingest.js';
 import type { SourceItem } from '../../src/stage.js';
+import type { UrlPolicy } from './policy.js';
 
 export type { SourceItem };
+export type BadItem = Extract<SourceItem, { kind: 'bad' }>;
+
+/** One input file and what its reader needs to know. */
+export interface ReadInput {
+  uri: string;
+  source_key: string;
+  bytes: Buffer;
+  input: IngestInput;
+  max_record_bytes: number;
+  html_time_budget_ms: number;
+  policy: UrlPolicy;
+}
+
+export function badItem(offset: number, reason: BadItem['reason'], message: string, recordId: string | null = null, url: string | null = null): BadItem {
+  return { kind: 'bad', offset, reason, message, record_id: recordId, url };
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
