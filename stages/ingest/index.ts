@@ -47,7 +47,9 @@ export const ingest: SourceStage<IngestConfig> = {
 function withPolicy(src: ReadInput, item: SourceItem): SourceItem {
   if (item.kind !== 'doc') return item;
   const blocked = src.policy.blocked(item.doc.url);
-  const doc = { ...item.doc, source: { ...item.doc.source, license: src.policy.license(item.doc.url, src.input.license) } };
+  const license = src.policy.license(item.doc.url, src.input.license);
+  if (!blocked && license === item.doc.source.license) return item;
+  const doc = { ...item.doc, source: { ...item.doc.source, license } };
   if (blocked) return { kind: 'drop', doc: { ...doc, text: '' }, reason: blocked.reason, detail: blocked.detail, record: item.record };
   return { ...item, doc };
 }

@@ -61,6 +61,7 @@ export function urlPolicy(config: Pick<IngestConfig, 'license_rules'>, domains: 
   const rules = config.license_rules.map((r) => ({ ...r, pattern: r.url_pattern ? new RegExp(r.url_pattern) : null, domain: r.domain?.toLowerCase().replace(/^www\./, '') }));
   return {
     blocked(url) {
+      if (domains.size === 0 && urls.size === 0) return null;
       const parsed = parseUrl(url);
       if (!parsed) return null;
       const domain = domains.size > 0 ? domainIn(parsed.host, domains) : null;
