@@ -34,7 +34,7 @@ async function ours(file: string, format: InputFormat): Promise<Rate> {
   // As a task does: read the whole file, then stream its records through the reader.
   const bytes = readFileSync(file);
   let docs = 0;
-  const task = { kind: 'read' as const, input_index: 0, uri: file, source_key: `bench:${bytes.length}`, bytes: bytes.length };
+  const task = { kind: 'read' as const, input_index: 0, uri: file, source_key: `bench:${bytes.length}`, bytes: bytes.length, range: null };
   for await (const item of ingest.read(task, bytes, config, { plan, storage: storageFor })) {
     if (item.kind === 'doc' && item.doc.text !== '') docs++;
   }

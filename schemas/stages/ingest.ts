@@ -49,6 +49,12 @@ export const Blocklist = z.strictObject({
 export const IngestConfig = z.strictObject({
   stage: z.literal('ingest'),
   inputs: z.array(IngestInput).min(1),
+  /**
+   * Files larger than this are read by several tasks, each owning the records that start in its
+   * slice: gzip members of `.gz` WARC/WET/ARC files, lines of plain JSONL. Plain WARC/WET/ARC and
+   * gzip JSONL files are read whole. The documents are the same as one task would give.
+   */
+  task_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
   /** Records larger than this are reported and skipped rather than loaded (bytes). */
   max_record_bytes: z.number().int().positive().default(16 * 1024 * 1024),
   /**

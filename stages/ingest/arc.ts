@@ -1,8 +1,8 @@
 import { documentId } from '../../src/hash.js';
-import { gzipMembers, isGzip } from './gzip-members.js';
+import { gzipMembers } from './gzip-members.js';
 import { parseHttpResponse } from './http.js';
 import { payloadItem } from './payload.js';
-import { badItem, type ReadInput, type SourceItem } from './records.js';
+import { badItem, gzipInput, type ReadInput, type SourceItem } from './records.js';
 
 const LF = 0x0a;
 
@@ -13,11 +13,11 @@ const LF = 0x0a;
  * from the file's identity and the record's position.
  */
 export function* readArc(src: ReadInput): Generator<SourceItem> {
-  if (!isGzip(src.bytes)) {
+  if (!gzipInput(src)) {
     yield* arcRecordsIn(src, src.bytes, 0, false, false);
     return;
   }
-  for (const member of gzipMembers(src.bytes, src.max_record_bytes + 64 * 1024)) {
+  for (const member of gzipMembers(src.bytes, { maxBytes: src.max_record_bytes + 64 * 1024, ...src.slice })) {
     if (member.oversized) {
       yield badItem(member.offset, 'oversized_record', member.error ?? '');
       continue;

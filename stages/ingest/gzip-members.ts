@@ -12,8 +12,6 @@ export interface GzipMember {
 
 const MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const FHCRC = 2, FEXTRA = 4, FNAME = 8, FCOMMENT = 16, RESERVED = 0xe0;
-/** Compressed bytes a candidate member must inflate without error before we believe it starts there. */
-const PROBE_BYTES = 1024;
 
 export function isGzip(buf: Buffer): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
@@ -50,23 +48,50 @@ function headerLength(buf: Buffer, pos: number): number {
 }
 
 /**
- * The next offset after `from` where a gzip member plausibly starts. The magic bytes alone occur
- * by chance inside compressed data (once per 16 MB), so a candidate must also have a sane header
- * and inflate its first kilobyte without error.
+ * Whether a sound member starts at `at`: a valid header, and a deflate stream that ends with a
+ * matching CRC32 and size, or that runs to the end of the bytes at hand or past the size cap without
+ * error (it may continue beyond a task's slice of the file).
  */
-function nextMember(buf: Buffer, from: number): number {
+function soundMemberAt(buf: Buffer, at: number, maxBytes: number): boolean {
+  const header = headerLength(buf, at);
+  if (header < 0) return false;
+  let out: { data: Buffer; consumed: number };
+  try {
+    out = inflatePartial(buf.subarray(at + header), maxBytes);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+  }
+  const trailer = at + header + out.consumed;
+  if (trailer + 8 > buf.length) return true;
+  return buf.readUInt32LE(trailer) === zlib.crc32(out.data) && buf.readUInt32LE(trailer + 4) === out.data.length % 2 ** 32;
+}
+
+/**
+ * The next offset at or after `from` where a sound gzip member starts. The magic bytes alone occur
+ * by chance inside compressed data (once per 16 MB), so a candidate must inflate to a matching
+ * CRC32. Resynchronising after damage and finding the first member of a task's slice use this one
+ * rule, so a file read in slices gives exactly what it gives read whole.
+ */
+function nextSoundMember(buf: Buffer, from: number, maxBytes: number): number {
   for (let at = buf.indexOf(MAGIC, from); at >= 0; at = buf.indexOf(MAGIC, at + 1)) {
-    const header = headerLength(buf, at);
-    if (header < 0) continue;
-    try {
-      inflatePartial(buf.subarray(at + header, at + header + PROBE_BYTES), 64 * PROBE_BYTES);
-      return at;
-    } catch (err) {
-      // A probe that fills its output cap inflated cleanly, so the start is real.
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return at;
-    }
+    if (soundMemberAt(buf, at, maxBytes)) return at;
   }
   return -1;
+}
+
+/** Which members of a file a reader owns: `buf` holds the file from byte `base` on. */
+export interface MemberSlice {
+  /** Cap on one member's inflated size. */
+  maxBytes: number;
+  /** File offset of buf[0]. */
+  base: number;
+  /** File offset where ownership starts: a slice begins at its first sound member at or after it. */
+  start: number;
+  /**
+   * File offset where ownership ends: members that start at or after it belong to the next slice,
+   * except damaged bytes right after the last owned member, which the next slice skips.
+   */
+  end: number;
 }
 
 /**
@@ -76,12 +101,16 @@ function nextMember(buf: Buffer, from: number): number {
  * while the members after it still flow. A member that would inflate beyond `maxBytes` is
  * skipped without being inflated, so one huge record cannot exhaust memory.
  */
-export function* gzipMembers(buf: Buffer, maxBytes = 2 ** 31): Generator<GzipMember> {
-  let pos = 0;
-  const bad = (offset: number, error: string, data: Buffer = Buffer.alloc(0), oversized = false): GzipMember => ({ offset, data, error, oversized });
+export function* gzipMembers(buf: Buffer, slice: Partial<MemberSlice> = {}): Generator<GzipMember> {
+  const { maxBytes = 2 ** 31, base = 0, start = 0, end = Infinity } = slice;
+  const nextMember = (from: number) => nextSoundMember(buf, from, maxBytes);
+  let pos = start > 0 ? nextMember(start - base) : 0;
+  if (pos < 0) return;
+  const bad = (offset: number, error: string, data: Buffer = Buffer.alloc(0), oversized = false): GzipMember => ({ offset: base + offset, data, error, oversized });
   while (pos < buf.length) {
+    if (base + pos >= end && soundMemberAt(buf, pos, maxBytes)) return;
     if (buf.indexOf(MAGIC, pos) !== pos) {
-      const next = nextMember(buf, pos + 1);
+      const next = nextMember(pos + 1);
       yield bad(pos, 'bytes that are not a gzip member');
       if (next < 0) return;
       pos = next;
@@ -90,7 +119,7 @@ export function* gzipMembers(buf: Buffer, maxBytes = 2 ** 31): Generator<GzipMem
     const header = headerLength(buf, pos);
     if (header < 0) {
       yield bad(pos, 'truncated or invalid gzip member header');
-      const next = nextMember(buf, pos + 1);
+      const next = nextMember(pos + 1);
       if (next < 0) return;
       pos = next;
       continue;
@@ -100,7 +129,7 @@ export function* gzipMembers(buf: Buffer, maxBytes = 2 ** 31): Generator<GzipMem
       out = inflatePartial(buf.subarray(pos + header), maxBytes);
     } catch (err) {
       const oversized = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-      const next = nextMember(buf, pos + 1);
+      const next = nextMember(pos + 1);
       yield bad(pos, oversized ? `gzip member inflates to more than ${maxBytes} bytes` : `corrupt gzip member (${(err as Error).message})`, undefined, oversized);
       if (next < 0) return;
       pos = next;
@@ -110,13 +139,13 @@ export function* gzipMembers(buf: Buffer, maxBytes = 2 ** 31): Generator<GzipMem
     const sound =
       trailer + 8 <= buf.length && buf.readUInt32LE(trailer) === zlib.crc32(out.data) && buf.readUInt32LE(trailer + 4) === out.data.length % 2 ** 32;
     if (sound) {
-      yield { offset: pos, data: out.data, error: null, oversized: false };
+      yield { offset: base + pos, data: out.data, error: null, oversized: false };
       pos = trailer + 8;
       continue;
     }
     // A cut member runs on into the next one's bytes: stop it at the next member header and keep
     // what inflates from its own bytes, so the member after it is read intact.
-    const next = nextMember(buf, pos + header);
+    const next = nextMember(pos + header);
     if (next >= 0 && next < trailer + 8) {
       const partial = (() => {
         try {

@@ -25,7 +25,22 @@ export const ingest: SourceStage<IngestConfig> = {
       const found = (await storage(pattern).list(root)).filter((o) => match(o.uri));
       if (found.length === 0) throw new ConfigError(`stages[0].inputs[${inputIndex}].uri: no files match ${input.uri}`);
       for (const o of found) {
-        tasks.push({ kind: 'read', input_index: inputIndex, uri: o.uri, source_key: `${o.uri.slice(root.length + 1)}:${o.bytes}`, bytes: o.bytes });
+        const spec = { kind: 'read' as const, input_index: inputIndex, uri: o.uri, source_key: `${o.uri.slice(root.length + 1)}:${o.bytes}`, bytes: o.bytes };
+        // WARC/WET/ARC gzip members hold one record each and are capped at max_record_bytes, so a slice
+        // can always finish its last one; a JSONL gzip member holds any number of lines, so it cannot.
+        const gz = /\.gz$/i.test(o.uri);
+        const splittable = input.format === 'jsonl' ? !gz : gz;
+        if (!splittable || o.bytes <= config.task_bytes) {
+          tasks.push({ ...spec, range: null });
+          continue;
+        }
+        // The record that starts last in a slice may run on: a gzip member or line over the record cap is
+        // reported as oversized without needing its end, so reading one cap (plus slack) further suffices.
+        const overhang = config.max_record_bytes + 1024 * 1024;
+        for (let start = 0; start < o.bytes; start += config.task_bytes) {
+          const end = Math.min(o.bytes, start + config.task_bytes);
+          tasks.push({ ...spec, range: { start, end, read_start: Math.max(0, start - 1), read_end: Math.min(o.bytes, end + overhang) } });
+        }
       }
     }
     return tasks;
@@ -35,8 +50,9 @@ export const ingest: SourceStage<IngestConfig> = {
     const input = config.inputs[task.input_index];
     if (!input) throw new Error(`task names input ${task.input_index}, which the config does not have`);
     const policy = await loadUrlPolicy(config, plan.base_dir, storage);
+    const slice = task.range ? { base: task.range.read_start, start: task.range.start, end: task.range.end } : { base: 0, start: 0, end: Infinity };
     const src: ReadInput = {
-      uri: task.uri, source_key: task.source_key, bytes, input, policy,
+      uri: task.uri, source_key: task.source_key, bytes, input, policy, slice,
       max_record_bytes: config.max_record_bytes, html_time_budget_ms: config.html_time_budget_ms,
     };
     for (const item of READERS[input.format](src)) yield withPolicy(src, item);

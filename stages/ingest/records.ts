@@ -14,6 +14,13 @@ export interface ReadInput {
   max_record_bytes: number;
   html_time_budget_ms: number;
   policy: UrlPolicy;
+  /** `bytes` start at file offset `base`; the reader owns the records that start in [start, end). */
+  slice: { base: number; start: number; end: number };
+}
+
+/** Whether the file is gzip: from its first bytes, or, for a slice that starts mid-file, its name. */
+export function gzipInput(src: ReadInput): boolean {
+  return src.slice.base === 0 ? src.bytes.length >= 2 && src.bytes[0] === 0x1f && src.bytes[1] === 0x8b : /\.gz$/i.test(src.uri);
 }
 
 export function badItem(offset: number, reason: BadItem['reason'], message: string, recordId: string | null = null, url: string | null = null): BadItem {

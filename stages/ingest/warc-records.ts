@@ -25,13 +25,14 @@ const VERSION = Buffer.from('WARC/');
  * with where the next record starts, and a record larger than `maxRecordBytes`, which is skipped
  * without being copied. A missing blank line between records is tolerated (the record is whole).
  */
-export function* warcRecords(bytes: Buffer, maxRecordBytes: number): Generator<WarcItem> {
-  if (!isGzip(bytes)) {
+export function* warcRecords(bytes: Buffer, maxRecordBytes: number, slice?: { base: number; start: number; end: number; gzip: boolean }): Generator<WarcItem> {
+  if (!(slice ? slice.gzip : isGzip(bytes))) {
+    if (slice && (slice.base > 0 || slice.end < bytes.length)) throw new Error('plain WARC/ARC files are read whole, not in slices');
     yield* recordsIn(bytes, 0, false, false, maxRecordBytes);
     return;
   }
   // Headers can add a few KB to a block; the member cap leaves room for them.
-  for (const member of gzipMembers(bytes, maxRecordBytes + 64 * 1024)) {
+  for (const member of gzipMembers(bytes, { maxBytes: maxRecordBytes + 64 * 1024, ...slice })) {
     if (member.oversized) {
       yield bad(member.offset, 'oversized_record', member.error ?? '', null, null);
       continue;

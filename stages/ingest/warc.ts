@@ -1,7 +1,7 @@
 import { documentId } from '../../src/hash.js';
 import { parseHttpResponse } from './http.js';
 import { payloadItem } from './payload.js';
-import { badItem, decodeUtf8, type ReadInput, type SourceItem } from './records.js';
+import { badItem, decodeUtf8, gzipInput, type ReadInput, type SourceItem } from './records.js';
 import { warcRecords, type WarcRecord } from './warc-records.js';
 
 /**
@@ -10,7 +10,7 @@ import { warcRecords, type WarcRecord } from './warc-records.js';
  * extracted, as in WET). `warcinfo`, `request`, `metadata` and `revisit` records hold no document.
  */
 export function* readWarc(src: ReadInput): Generator<SourceItem> {
-  for (const item of warcRecords(src.bytes, src.max_record_bytes)) {
+  for (const item of warcRecords(src.bytes, src.max_record_bytes, { ...src.slice, gzip: gzipInput(src) })) {
     if (item.kind === 'bad') {
       yield item;
       continue;
@@ -22,7 +22,7 @@ export function* readWarc(src: ReadInput): Generator<SourceItem> {
 
 /** WET: only `conversion` records. */
 export function* readWet(src: ReadInput): Generator<SourceItem> {
-  for (const item of warcRecords(src.bytes, src.max_record_bytes)) {
+  for (const item of warcRecords(src.bytes, src.max_record_bytes, { ...src.slice, gzip: gzipInput(src) })) {
     if (item.kind === 'bad') yield item;
     else if (item.record.headers.get('warc-type') === 'conversion') yield conversionItem(src, item.record);
   }

@@ -8,7 +8,7 @@ import { storageFor } from '../../src/storage/index.js';
 export async function readAll(config: IngestConfig, file: string, bytes: Buffer, baseDir = '/'): Promise<SourceItem[]> {
   const plan = { base_dir: baseDir } as RunPlan;
   const items: SourceItem[] = [];
-  const task = { kind: 'read' as const, input_index: 0, uri: file, source_key: `k:${bytes.length}`, bytes: bytes.length };
+  const task = { kind: 'read' as const, input_index: 0, uri: file, source_key: `k:${bytes.length}`, bytes: bytes.length, range: null };
   for await (const item of ingest.read(task, bytes, config, { plan, storage: storageFor })) items.push(item);
   return items;
 }
