@@ -35,6 +35,7 @@ export type SourceItem =
 
 export type BadRecordReason =
   | 'corrupt_gzip'
+  | 'corrupt_zstd'
   | 'truncated_record'
   | 'malformed_record'
   | 'invalid_utf8'

@@ -2,9 +2,10 @@ import { z } from 'zod';
 
 /**
  * `warc`: WARC 1.0/1.1 `response`, `resource` and `conversion` records (HTML is reduced to its main
- * text); `wet`: WARC `conversion` records only; `arc`: the Internet Archive's ARC format; `jsonl`.
+ * text); `wet`: WARC `conversion` records only; `arc`: the Internet Archive's ARC format; `jsonl`
+ * (plain, gzip or zstd); `text`: each file (plain or gzip) is one document.
  */
-export const InputFormat = z.enum(['jsonl', 'wet', 'warc', 'arc']);
+export const InputFormat = z.enum(['jsonl', 'wet', 'warc', 'arc', 'text']);
 export type InputFormat = z.infer<typeof InputFormat>;
 
 export const IngestInput = z.strictObject({
@@ -51,8 +52,8 @@ export const IngestConfig = z.strictObject({
   inputs: z.array(IngestInput).min(1),
   /**
    * Files larger than this are read by several tasks, each owning the records that start in its
-   * slice: gzip members of `.gz` WARC/WET/ARC files, lines of plain JSONL. Plain WARC/WET/ARC and
-   * gzip JSONL files are read whole. The documents are the same as one task would give.
+   * slice: gzip members of `.gz` WARC/WET/ARC files, lines of `.jsonl`/`.ndjson`/`.json` files.
+   * Other files are read whole. The documents are the same as one task would give.
    */
   task_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
   /** Records larger than this are reported and skipped rather than loaded (bytes). */

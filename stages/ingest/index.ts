@@ -5,11 +5,12 @@ import { ConfigError } from '../../src/pipeline.js';
 import { parseGlob } from '../../src/storage/glob.js';
 import { readArc } from './arc.js';
 import { readJsonl } from './jsonl.js';
+import { readText } from './text.js';
 import { loadUrlPolicy } from './policy.js';
 import type { ReadInput, SourceItem } from './records.js';
 import { readWarc, readWet } from './warc.js';
 
-const READERS = { jsonl: readJsonl, wet: readWet, warc: readWarc, arc: readArc } as const;
+const READERS = { jsonl: readJsonl, wet: readWet, warc: readWarc, arc: readArc, text: readText } as const;
 
 export const ingest: SourceStage<IngestConfig> = {
   kind: 'source',
@@ -27,9 +28,9 @@ export const ingest: SourceStage<IngestConfig> = {
       for (const o of found) {
         const spec = { kind: 'read' as const, input_index: inputIndex, uri: o.uri, source_key: `${o.uri.slice(root.length + 1)}:${o.bytes}`, bytes: o.bytes };
         // WARC/WET/ARC gzip members hold one record each and are capped at max_record_bytes, so a slice
-        // can always finish its last one; a JSONL gzip member holds any number of lines, so it cannot.
-        const gz = /\.gz$/i.test(o.uri);
-        const splittable = input.format === 'jsonl' ? !gz : gz;
+        // can always finish its last one; a JSONL gzip member or zstd frame holds any number of lines,
+        // so only uncompressed JSONL (named so) is split, at line starts.
+        const splittable = input.format === 'jsonl' ? /\.(jsonl|ndjson|json)$/i.test(o.uri) : input.format !== 'text' && /\.gz$/i.test(o.uri);
         if (!splittable || o.bytes <= config.task_bytes) {
           tasks.push({ ...spec, range: null });
           continue;

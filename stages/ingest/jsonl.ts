@@ -1,12 +1,32 @@
+import { decompress as zstdDecompress } from 'fzstd';
 import { documentId } from '../../src/hash.js';
 import { gzipMembers } from './gzip-members.js';
 import { decodeUtf8, gzipInput, type ReadInput, type SourceItem } from './records.js';
 
+const ZSTD_MAGIC = 0xfd2fb528;
+
+function isZstd(bytes: Buffer): boolean {
+  return bytes.length >= 4 && bytes.readUInt32LE(0) === ZSTD_MAGIC;
+}
+
 /**
- * JSON Lines, plain or gzip (one or many members). A record's offset is its line start in a plain
+ * JSON Lines, plain, zstd or gzip (one or many members). A record's offset is its line start in a plain
  * file, or its gzip member's start in a compressed one (the place a reader can seek to).
  */
 export function* readJsonl(src: ReadInput): Generator<SourceItem> {
+  if (isZstd(src.bytes)) {
+    let data: Buffer;
+    try {
+      const out = zstdDecompress(src.bytes);
+      data = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    } catch (err) {
+      yield { kind: 'bad', offset: 0, reason: 'corrupt_zstd', message: `zstd stream cannot be decoded (${(err as Error).message})`, record_id: null, url: null };
+      return;
+    }
+    // Zstandard frames are not walked one by one: every line's offset is the stream start.
+    yield* linesOf(src, data, 0, true);
+    return;
+  }
   if (!gzipInput(src)) {
     yield* ownedLines(src);
     return;
