@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { RunPlan } from '../schemas/run.js';
 import { IngestConfig, type InputFormat } from '../schemas/stages/ingest.js';
 import { ingest } from '../stages/ingest/index.js';
+import { writeParquet } from '../src/parts/parquet.js';
 import { storageFor } from '../src/storage/index.js';
 import { badOf, docsOf, readAll } from './helpers/ingest.js';
 import { FIXTURES, tempDir } from './helpers/pipelines.js';
@@ -53,4 +54,25 @@ test('zstd and gzip JSONL files are never split; files named .jsonl are', async 
   const list = (uri: string) => ingest.listInputs(IngestConfig.parse({ stage: 'ingest', inputs: [{ uri, format: 'jsonl' }], task_bytes: 1024 }), { plan, storage: storageFor });
   assert.equal((await list(plain)).length, 5);
   assert.equal((await list(zst)).length, 1);
+});
+
+test('Parquet rows become documents with the configured text, id and url columns; a null text is reported by row', async () => {
+  const dir = await tempDir('parquet');
+  const file = join(dir, 'udhr.parquet');
+  const lines = gunzipSync(await readFile(join(FIXTURES, 'quickstart', 'udhr-fr.jsonl.gz'))).toString('utf8').trim().split('\n');
+  const rows = lines.map((l, i) => {
+    const o = JSON.parse(l) as { id: string; text: string };
+    return { doc_id: o.id, body: i === 2 ? null : o.text, link: `https://www.ohchr.org/fr/udhr#${i}` };
+  });
+  await writeParquet(storageFor(file), file, { doc_id: 'VARCHAR', body: 'VARCHAR', link: 'VARCHAR' }, rows);
+  const cfg = IngestConfig.parse({ stage: 'ingest', inputs: [{ uri: file, format: 'parquet', text_field: 'body', id_field: 'doc_id', url_field: 'link', license: 'MIT' }] });
+  const items = await readAll(cfg, file, await readFile(file));
+  assert.equal(docsOf(items).length, lines.length - 1);
+  assert.deepEqual(badOf(items).map((b) => [b.reason, b.offset, b.record_id]), [['missing_text', 2, rows[2]?.doc_id]]);
+  const first = docsOf(items)[0];
+  assert.equal(first?.text, rows[0]?.body);
+  assert.equal(first?.url, 'https://www.ohchr.org/fr/udhr#0');
+  assert.equal(first?.source.record_id, rows[0]?.doc_id);
+  const wrong = IngestConfig.parse({ stage: 'ingest', inputs: [{ uri: file, format: 'parquet', text_field: 'content' }] });
+  assert.match(badOf(await readAll(wrong, file, await readFile(file)))[0]?.message ?? '', /no column "content"/);
 });

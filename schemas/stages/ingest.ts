@@ -3,9 +3,9 @@ import { z } from 'zod';
 /**
  * `warc`: WARC 1.0/1.1 `response`, `resource` and `conversion` records (HTML is reduced to its main
  * text); `wet`: WARC `conversion` records only; `arc`: the Internet Archive's ARC format; `jsonl`
- * (plain, gzip or zstd); `text`: each file (plain or gzip) is one document.
+ * (plain, gzip or zstd); `text`: each file (plain or gzip) is one document; `parquet`: one row each.
  */
-export const InputFormat = z.enum(['jsonl', 'wet', 'warc', 'arc', 'text']);
+export const InputFormat = z.enum(['jsonl', 'wet', 'warc', 'arc', 'text', 'parquet']);
 export type InputFormat = z.infer<typeof InputFormat>;
 
 export const IngestInput = z.strictObject({

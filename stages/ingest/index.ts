@@ -5,6 +5,7 @@ import { ConfigError } from '../../src/pipeline.js';
 import { parseGlob } from '../../src/storage/glob.js';
 import { readArc } from './arc.js';
 import { readJsonl } from './jsonl.js';
+import { readParquetRows } from './parquet.js';
 import { readText } from './text.js';
 import { loadUrlPolicy } from './policy.js';
 import type { ReadInput, SourceItem } from './records.js';
@@ -30,7 +31,7 @@ export const ingest: SourceStage<IngestConfig> = {
         // WARC/WET/ARC gzip members hold one record each and are capped at max_record_bytes, so a slice
         // can always finish its last one; a JSONL gzip member or zstd frame holds any number of lines,
         // so only uncompressed JSONL (named so) is split, at line starts.
-        const splittable = input.format === 'jsonl' ? /\.(jsonl|ndjson|json)$/i.test(o.uri) : input.format !== 'text' && /\.gz$/i.test(o.uri);
+        const splittable = input.format === 'parquet' ? false : input.format === 'jsonl' ? /\.(jsonl|ndjson|json)$/i.test(o.uri) : input.format !== 'text' && /\.gz$/i.test(o.uri);
         if (!splittable || o.bytes <= config.task_bytes) {
           tasks.push({ ...spec, range: null });
           continue;
@@ -56,6 +57,10 @@ export const ingest: SourceStage<IngestConfig> = {
       uri: task.uri, source_key: task.source_key, bytes, input, policy, slice,
       max_record_bytes: config.max_record_bytes, html_time_budget_ms: config.html_time_budget_ms,
     };
+    if (input.format === 'parquet') {
+      for await (const item of readParquetRows(src, storage(task.uri))) yield withPolicy(src, item);
+      return;
+    }
     for (const item of READERS[input.format](src)) yield withPolicy(src, item);
   },
 };
