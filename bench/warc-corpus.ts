@@ -47,6 +47,8 @@ function serialize(rec: WarcRecord, n: number): Buffer {
     `WARC-Record-ID: <urn:uuid:${uuid}>`,
     `WARC-Date: ${rec.headers.get('warc-date') ?? '2024-01-01T00:00:00Z'}`,
     `WARC-Target-URI: ${url}`,
+    // Kept when the original has them: datatrove's WarcReader filters on the payload type.
+    ...['WARC-Identified-Payload-Type', 'WARC-Identified-Content-Language'].flatMap((h) => (rec.headers.has(h.toLowerCase()) ? [`${h}: ${rec.headers.get(h.toLowerCase())}`] : [])),
     `Content-Type: ${rec.headers.get('content-type') ?? 'application/octet-stream'}`,
     `Content-Length: ${rec.block.length}`,
   ].join('\r\n');
