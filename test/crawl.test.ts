@@ -7,11 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { CrawlConfig } from '../schemas/crawl.js';
 import { IngestConfig } from '../schemas/stages/ingest.js';
 import { crawl, type CrawlSummary } from '../src/crawl/crawler.js';
 import { parseRobots } from '../src/crawl/robots.js';
+import { warcRecords } from '../stages/ingest/warc-records.js';
 import { docsOf, dropsOf, readAll } from './helpers/ingest.js';
 import { ROOT, tempDir } from './helpers/pipelines.js';
 
@@ -20,8 +21,8 @@ const PARA = '<p>The committee met on Tuesday and agreed that the bridge would b
 const page = (title: string) => `<!doctype html><html><head><title>${title}</title></head><body><nav><a href="/">Home</a></nav><h1>${title}</h1>${PARA}</body></html>`;
 const ROBOTS = 'User-agent: *\nDisallow: /\n\nUser-agent: corpusflow\nUser-agent: otherbot\nDisallow: /private\nAllow: /private/ok$\n';
 
-/** Requests the server saw: path, Host, start time; and the most requests it had in flight per host. */
-const seen: { path: string; host: string; at: number }[] = [];
+/** Requests the server saw, and the most requests it had in flight per host. */
+const seen: { path: string; host: string }[] = [];
 const inFlight = new Map<string, number>();
 const maxInFlight = new Map<string, number>();
 let flakyCalls = 0;
@@ -37,7 +38,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.end(ROBOTS);
     return;
   }
-  seen.push({ path: url, host, at: Date.now() });
+  seen.push({ path: url, host });
   inFlight.set(host, (inFlight.get(host) ?? 0) + 1);
   maxInFlight.set(host, Math.max(maxInFlight.get(host) ?? 0, inFlight.get(host) ?? 0));
   const done = () => inFlight.set(host, (inFlight.get(host) ?? 1) - 1);
@@ -99,12 +100,23 @@ test('robots.txt is respected: the group for our product token, longest match, A
   assert.equal(parseRobots(ROBOTS, 'somebot').allowed('/a'), false, 'others fall under * and are disallowed');
 });
 
-test('per-host concurrency and spacing are never exceeded, and a 503 is retried', () => {
+test('per-host concurrency and spacing are never exceeded, and a 503 is retried', async () => {
   for (const [host, n] of maxInFlight) assert.ok(n <= 2, `${host} had ${n} requests in flight`);
-  for (const host of new Set(seen.map((s) => s.host))) {
-    const starts = seen.filter((s) => s.host === host).map((s) => s.at).sort((a, b) => a - b);
-    // 100 ms apart at the crawler; arrival at the server adds connection jitter, hence the margin.
-    for (let i = 1; i < starts.length; i++) assert.ok((starts[i] as number) - (starts[i - 1] as number) >= 70, `${host}: requests ${i - 1} and ${i} were ${(starts[i] as number) - (starts[i - 1] as number)} ms apart`);
+  // Spacing is read from the WARC's request records (WARC-Date, in milliseconds, is when each request
+  // was sent): arrival times at the server would add the machine's scheduling jitter.
+  const sent = new Map<string, number[]>();
+  for (const item of warcRecords(gunzipSync(await readFile(warc)), 2 ** 30)) {
+    if (item.kind !== 'record' || item.record.headers.get('warc-type') !== 'request') continue;
+    const host = new URL(item.record.headers.get('warc-target-uri') ?? '').host;
+    sent.set(host, [...(sent.get(host) ?? []), Date.parse(item.record.headers.get('warc-date') ?? '')]);
+  }
+  assert.equal(sent.size, 2);
+  for (const [host, times] of sent) {
+    const starts = times.sort((a, b) => a - b);
+    for (let i = 1; i < starts.length; i++) {
+      const gap = (starts[i] as number) - (starts[i - 1] as number);
+      assert.ok(gap >= 100, `${host}: requests ${i - 1} and ${i} were sent ${gap} ms apart`);
+    }
   }
   assert.ok(summary.retries >= 1);
   assert.equal(seen.filter((s) => s.path === '/flaky').length, 3, '127.0.0.1 got a 503 then a 200; localhost a 200');

@@ -7,6 +7,8 @@ import { sha1Digest, WarcWriter } from './warc-writer.js';
 
 /** One HTTP exchange as it went over the wire: the request we sent and the response bytes we got. */
 interface Exchange {
+  /** When the request was sent: the WARC-Date of both records. */
+  started: Date;
   request: Buffer;
   status: number;
   /** The response head as received, with Transfer-Encoding renamed (the body is stored de-chunked). */
@@ -33,23 +35,29 @@ interface Host {
   robots: RobotsRules;
   /** Least time between request starts (ms). */
   delay: number;
-  nextStart: number;
+  /** When the last request to this host was sent, and the chain that orders the next sends. */
+  lastSent: number;
+  gate: Promise<unknown>;
 }
 
 /**
- * Wait for this host's next request slot. p-queue's interval counts starts per fixed window, which
- * lets two starts fall just either side of a window edge; a per-host next-start time keeps every
- * pair of requests at least `delay` apart.
+ * Wait for this host's next request slot and return the send time. p-queue's interval counts starts
+ * per fixed window, which lets two starts fall either side of a window edge; chaining the sends of a
+ * host and timing each from the previous actual send keeps every pair at least `delay` apart.
  */
-async function spaced(host: Host): Promise<void> {
-  const now = Date.now();
-  const at = Math.max(now, host.nextStart);
-  host.nextStart = at + host.delay;
-  if (at > now) await sleep(at - now);
+function spaced(host: Host): Promise<Date> {
+  const slot = host.gate.then(async () => {
+    // Timers measure from the event loop's cached clock and can fire early: check the wall clock again.
+    for (let wait = host.lastSent + host.delay - Date.now(); wait > 0; wait = host.lastSent + host.delay - Date.now()) await sleep(wait);
+    host.lastSent = Date.now();
+    return new Date(host.lastSent);
+  });
+  host.gate = slot;
+  return slot;
 }
 
 /** GET a URL and keep the raw response (not decompressed: the WARC stores what the server sent). */
-function fetchRaw(url: URL, cfg: CrawlConfig): Promise<Exchange> {
+function fetchRaw(url: URL, cfg: CrawlConfig, started = new Date()): Promise<Exchange> {
   const headers: Record<string, string> = {
     Host: url.host,
     'User-Agent': cfg.user_agent,
@@ -89,7 +97,7 @@ function fetchRaw(url: URL, cfg: CrawlConfig): Promise<Exchange> {
           lines.push(`${/^transfer-encoding$/i.test(name) ? `X-Crawler-${name}` : name}: ${res.rawHeaders[i + 1]}`);
         }
         resolve({
-          request, status: res.statusCode ?? 0, head: Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), headers: res.headers,
+          started, request, status: res.statusCode ?? 0, head: Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), headers: res.headers,
           body: Buffer.concat(chunks), truncated, ip: res.socket?.remoteAddress ?? null,
         });
       };
@@ -135,7 +143,7 @@ export async function crawl(seeds: string[], cfg: CrawlConfig): Promise<CrawlSum
       host = (async () => {
         const robots = await fetchRobots(new URL('/robots.txt', url.origin), cfg, productToken);
         const delay = Math.max(cfg.per_host_delay_ms, (robots.crawlDelay ?? 0) * 1000);
-        return { queue: new PQueue({ concurrency: cfg.per_host_concurrency }), robots, delay, nextStart: 0 };
+        return { queue: new PQueue({ concurrency: cfg.per_host_concurrency }), robots, delay, lastSent: 0, gate: Promise.resolve() };
       })();
       hosts.set(url.origin, host);
     }
@@ -150,10 +158,10 @@ export async function crawl(seeds: string[], cfg: CrawlConfig): Promise<CrawlSum
     }
     await host.queue.add(() => overall.add(async () => {
       for (let attempt = 0; ; attempt++) {
-        await spaced(host);
+        const sendAt = await spaced(host);
         let ex: Exchange;
         try {
-          ex = await fetchRaw(url, cfg);
+          ex = await fetchRaw(url, cfg, sendAt);
         } catch {
           if (attempt < cfg.retries) {
             summary.retries++;
@@ -233,7 +241,7 @@ async function fetchRobots(url: URL, cfg: CrawlConfig, productToken: string): Pr
 }
 
 async function record(writer: WarcWriter, url: URL, ex: Exchange): Promise<void> {
-  const date = new Date();
+  const date = ex.started;
   const requestId = await writer.write({ type: 'request', targetUri: url.href, date, contentType: 'application/http; msgtype=request', block: ex.request });
   await writer.write({
     type: 'response', targetUri: url.href, date, contentType: 'application/http; msgtype=response',

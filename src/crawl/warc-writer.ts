@@ -50,7 +50,8 @@ export class WarcWriter {
       'WARC/1.1',
       `WARC-Type: ${rec.type}`,
       `WARC-Record-ID: ${id}`,
-      `WARC-Date: ${rec.date.toISOString().replace(/\.\d{3}Z$/, 'Z')}`,
+      // WARC 1.1 allows fractions of a second; milliseconds keep a host's request spacing auditable.
+      `WARC-Date: ${rec.date.toISOString()}`,
       ...(rec.targetUri ? [`WARC-Target-URI: ${rec.targetUri}`] : []),
       ...(rec.fields ?? []).map(([k, v]) => `${k}: ${v}`),
       `WARC-Block-Digest: ${sha1Digest(rec.block)}`,

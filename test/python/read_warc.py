@@ -16,6 +16,7 @@ with open(sys.argv[1], "rb") as f:
         records.append({
             "type": rec.rec_type,
             "uri": rec.rec_headers.get_header("WARC-Target-URI"),
+            "date": rec.rec_headers.get_header("WARC-Date"),
             "status": int(status) if status else None,
             "payload_bytes": len(payload),
             "payload_head": payload[:200].decode("utf-8", "replace"),
