@@ -20,7 +20,7 @@ const SKIP_TAGS = new Set([
 /** Elements that start and end a block of text (a paragraph in the output). */
 const BLOCK_TAGS = new Set([
   'p', 'div', 'section', 'article', 'main', 'header', 'li', 'ul', 'ol', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'table',
-  'tr', 'td', 'th', 'caption', 'figure', 'figcaption', 'address', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'form',
+  'tr', 'td', 'th', 'caption', 'figure', 'figcaption', 'address', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'form',
   'fieldset', 'body', 'center', 'details', 'summary',
 ]);
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
@@ -37,6 +37,8 @@ const BOILERPLATE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'compl
 /** Elements that wrap whole pages: a class on them says nothing about the text inside. */
 const NEVER_SKIPPED = new Set(['html', 'body', 'main', 'article', 'form']);
 const BOILERPLATE_LINE = /^(©|\(c\)|copyright\b)|all rights reserved|\bcookies?\b|privacy policy|terms of (use|service)|\bsign (in|up)\b|\blog ?in\b/i;
+/** Stands for a `<br>` inside a block until whitespace is collapsed (a line break, not a new paragraph). */
+const LINE_BREAK = '\u2028';
 /** Text is fed to the parser in slices this big, and the time budget is checked between them. */
 const SLICE = 16 * 1024;
 
@@ -44,6 +46,8 @@ interface Block {
   text: string;
   linkChars: number;
   heading: boolean;
+  /** Preformatted (code, verse): kept as laid out and however short. */
+  pre: boolean;
   inContainer: boolean;
 }
 
@@ -89,8 +93,8 @@ export function htmlToText(html: string, budgetMs: number): ExtractedPage {
   const flush = () => {
     if (parts.length > 0) {
       const raw = parts.join('');
-      const text = pre > 0 ? raw.replace(/^\n+|\s+$/g, '') : raw.replace(/\s+/g, ' ').trim();
-      if (text) blocks.push({ text, linkChars: Math.min(linkChars, text.length), heading, inContainer: containers > 0 });
+      const text = pre > 0 ? raw.replace(/^\n+|\s+$/g, '') : raw.replace(/[^\S\u2028]+/g, ' ').replace(/ ?\u2028[\s\u2028]*/g, '\n').trim();
+      if (text) blocks.push({ text, linkChars: Math.min(linkChars, text.length), heading, pre: pre > 0, inContainer: containers > 0 });
     }
     parts = [];
     linkChars = 0;
@@ -109,6 +113,7 @@ export function htmlToText(html: string, budgetMs: number): ExtractedPage {
           inTitle = true;
         }
         if (skip === 0 && (SKIP_TAGS.has(name) || (name === 'header' && containers === 0) || isBoilerplate(name, attribs))) flags |= SKIP;
+        if (name === 'br' && skip === 0) parts.push(LINE_BREAK);
         if (name === 'a') flags |= LINK;
         if (CONTAINERS.has(name) || attribs.role === 'main') flags |= CONTAINER;
         if (name === 'pre') flags |= PRE;
@@ -184,7 +189,7 @@ function selectBlocks(blocks: Block[]): Block[] {
     const long = words >= 10 || b.text.length >= 70;
     const prose = long && /[.!?。！？]["”»)]?$/.test(b.text);
     if (linkDensity > (prose ? 0.8 : 0.5) || (!long && linkDensity > 0.2)) continue;
-    if (!long && (BOILERPLATE_LINE.test(b.text) || words < 3 || !/[.!?。！？:;"”»)…]$/.test(b.text))) continue;
+    if (!long && !b.pre && (BOILERPLATE_LINE.test(b.text) || words < 3 || !/[.!?。！？:;"”»)…]$/.test(b.text))) continue;
     if (long && words < 40 && BOILERPLATE_LINE.test(b.text) && /\b(cookies?|rights reserved|copyright)\b/i.test(b.text)) continue;
     if (pendingHeading) out.push(pendingHeading);
     pendingHeading = null;
