@@ -58,7 +58,11 @@ function urlIn(key: string, set: Set<string>): string | null {
 }
 
 export function urlPolicy(config: Pick<IngestConfig, 'license_rules'>, domains: Set<string>, urls: Set<string>): UrlPolicy {
-  const rules = config.license_rules.map((r) => ({ ...r, pattern: r.url_pattern ? new RegExp(r.url_pattern) : null, domain: r.domain?.toLowerCase().replace(/^www\./, '') }));
+  const rules = config.license_rules.map((r) => ({
+    license: r.license,
+    pattern: r.url_pattern ? new RegExp(r.url_pattern) : null,
+    domains: r.domain ? new Set([r.domain.toLowerCase().replace(/^www\./, '')]) : null,
+  }));
   return {
     blocked(url) {
       if (domains.size === 0 && urls.size === 0) return null;
@@ -73,7 +77,7 @@ export function urlPolicy(config: Pick<IngestConfig, 'license_rules'>, domains: 
       if (rules.length === 0 || !url) return fallback;
       const parsed = parseUrl(url);
       for (const r of rules) {
-        if (r.domain && !(parsed && domainIn(parsed.host, new Set([r.domain])))) continue;
+        if (r.domains && !(parsed && domainIn(parsed.host, r.domains))) continue;
         if (r.pattern && !r.pattern.test(url)) continue;
         return r.license;
       }
