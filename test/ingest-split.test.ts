@@ -9,6 +9,7 @@ import { IngestConfig, type InputFormat } from '../schemas/stages/ingest.js';
 import { ingest } from '../stages/ingest/index.js';
 import { runLocal } from '../src/executors/local.js';
 import type { ReadTask, SourceItem } from '../src/stage.js';
+import { duck, sqlString } from '../src/parts/parquet.js';
 import { storageFor } from '../src/storage/index.js';
 import { query } from './helpers/catalog.js';
 import { FIXTURES, request, tempDir, writePipeline } from './helpers/pipelines.js';
@@ -17,7 +18,7 @@ const CC_WARC = createRequire(import.meta.url).resolve('warc/test/fixtures/CC-MA
 
 /** Every item of a file as the planner's tasks read it: each task gets its byte range, as runSource reads it. */
 async function readAsTasks(file: string, format: InputFormat, taskBytes: number): Promise<{ tasks: ReadTask[]; items: SourceItem[] }> {
-  const config = IngestConfig.parse({ stage: 'ingest', inputs: [{ uri: file, format, id_field: format === 'jsonl' ? 'id' : null }], task_bytes: taskBytes, max_record_bytes: 300_000 });
+  const config = IngestConfig.parse({ stage: 'ingest', inputs: [{ uri: file, format, id_field: format === 'warc' ? null : 'id' }], task_bytes: taskBytes, max_record_bytes: 300_000 });
   const plan = { base_dir: '/' } as RunPlan;
   const tasks = await ingest.listInputs(config, { plan, storage: storageFor });
   const whole = await readFile(file);
@@ -78,6 +79,26 @@ test('a plain JSONL file split across tasks at line ends gives exactly what one 
   for (const taskBytes of [1024, 1500, 4099, 10_000]) {
     const split = await readAsTasks(file, 'jsonl', taskBytes);
     assert.ok(split.tasks.length > 1);
+    assert.deepEqual(split.items, whole.items, `task_bytes ${taskBytes}`);
+  }
+});
+
+test('a Parquet file split across tasks by row groups gives exactly what one task gives', async () => {
+  const dir = await tempDir('split-parquet');
+  const file = join(dir, 'rows.parquet');
+  const udhr = gunzipSync(await readFile(join(FIXTURES, 'quickstart', 'udhr-nl.jsonl.gz'))).toString('utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+  const conn = await duck();
+  // 10,000 rows in row groups of 2,048 (DuckDB's vector size is the smallest it writes); every 997th text is null.
+  await conn.run(`COPY (SELECT 'r' || i AS id, CASE WHEN i % 997 = 5 THEN NULL ELSE (${sqlString(JSON.stringify(udhr))}::JSON->>(i % ${udhr.length})::INT) END AS text
+    FROM range(10000) t(i)) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+  const size = (await readFile(file)).length;
+  const whole = await readAsTasks(file, 'parquet', size);
+  assert.equal(whole.tasks.length, 1);
+  assert.equal(whole.items.filter((i) => i.kind === 'doc').length, 10000 - 11);
+  assert.equal(whole.items.filter((i) => i.kind === 'bad').length, 11);
+  for (const taskBytes of [4096, 30_000, 100_000]) {
+    const split = await readAsTasks(file, 'parquet', taskBytes);
+    assert.equal(split.tasks.length, Math.ceil(size / taskBytes));
     assert.deepEqual(split.items, whole.items, `task_bytes ${taskBytes}`);
   }
 });

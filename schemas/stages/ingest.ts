@@ -52,8 +52,8 @@ export const IngestConfig = z.strictObject({
   inputs: z.array(IngestInput).min(1),
   /**
    * Files larger than this are read by several tasks, each owning the records that start in its
-   * slice: gzip members of `.gz` WARC/WET/ARC files, lines of `.jsonl`/`.ndjson`/`.json` files.
-   * Other files are read whole. The documents are the same as one task would give.
+   * slice: gzip members of `.gz` WARC/WET/ARC files, lines of `.jsonl`/`.ndjson`/`.json` files, row
+   * groups of Parquet files. Other files are read whole. The documents are the same as one task would give.
    */
   task_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
   /** Records larger than this are reported and skipped rather than loaded (bytes). */

@@ -31,17 +31,19 @@ export const ingest: SourceStage<IngestConfig> = {
         // WARC/WET/ARC gzip members hold one record each and are capped at max_record_bytes, so a slice
         // can always finish its last one; a JSONL gzip member or zstd frame holds any number of lines,
         // so only uncompressed JSONL (named so) is split, at line starts.
-        const splittable = input.format === 'parquet' ? false : input.format === 'jsonl' ? /\.(jsonl|ndjson|json)$/i.test(o.uri) : input.format !== 'text' && /\.gz$/i.test(o.uri);
+        const splittable = input.format === 'parquet' ? true : input.format === 'jsonl' ? /\.(jsonl|ndjson|json)$/i.test(o.uri) : input.format !== 'text' && /\.gz$/i.test(o.uri);
         if (!splittable || o.bytes <= config.task_bytes) {
           tasks.push({ ...spec, range: null });
           continue;
         }
         // The record that starts last in a slice may run on: a gzip member or line over the record cap is
         // reported as oversized without needing its end, so reading one cap (plus slack) further suffices.
-        const overhang = config.max_record_bytes + 1024 * 1024;
+        // A Parquet task reads its row groups through DuckDB and its slice only for the source checksum.
+        const overhang = input.format === 'parquet' ? 0 : config.max_record_bytes + 1024 * 1024;
         for (let start = 0; start < o.bytes; start += config.task_bytes) {
           const end = Math.min(o.bytes, start + config.task_bytes);
-          tasks.push({ ...spec, range: { start, end, read_start: Math.max(0, start - 1), read_end: Math.min(o.bytes, end + overhang) } });
+          const readStart = input.format === 'parquet' ? start : Math.max(0, start - 1);
+          tasks.push({ ...spec, range: { start, end, read_start: readStart, read_end: Math.min(o.bytes, end + overhang) } });
         }
       }
     }
