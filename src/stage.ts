@@ -43,7 +43,7 @@ export type BadRecordReason =
   | 'missing_text'
   | 'oversized_record';
 
-/** Reads input files into documents (ingest). One task per input file. */
+/** Reads input files into documents (ingest). One task per input file, or per slice of a large one. */
 export interface SourceStage<C> extends StageBase<C> {
   kind: 'source';
   listInputs(config: C, ctx: { plan: RunPlan; storage: (uri: string) => Storage }): Promise<ReadTask[]>;
