@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { IngestInput } from '../schemas/stages/ingest.js';
-import { readWet } from '../stages/ingest/wet.js';
+import { urlPolicy } from '../stages/ingest/policy.js';
+import { readWet } from '../stages/ingest/warc.js';
 
 /** One benchmark document: what both sides of a comparison read from the same JSONL file. */
 export interface BenchDoc {
@@ -56,6 +57,9 @@ function wetTexts(dir: string, seen: Set<string>): { texts: string[]; files: str
       bytes: readFileSync(uri),
       input: IngestInput.parse({ uri, format: 'wet' }),
       max_record_bytes: 16 * 1024 * 1024,
+      html_time_budget_ms: 1000,
+      policy: urlPolicy({ license_rules: [] }, new Set(), new Set()),
+      slice: { base: 0, start: 0, end: Infinity },
     });
     let added = 0;
     for (const item of items) {

@@ -14,6 +14,8 @@ export const PROVENANCE_TABLES = {
   documents: {
     doc_id: 'VARCHAR', source_uri: 'VARCHAR', source_offset: 'BIGINT', record_id: 'VARCHAR', url: 'VARCHAR',
     domain: 'VARCHAR', fetch_date: 'VARCHAR', license: 'VARCHAR', status: 'VARCHAR', text_bytes: 'BIGINT',
+    /** Media type and HTTP status of the record's payload (WARC/ARC); null for JSONL and WET. */
+    content_type: 'VARCHAR', http_status: 'BIGINT',
   },
   sources: {
     uri: 'VARCHAR', sha256: 'VARCHAR', bytes: 'BIGINT', format: 'VARCHAR', license: 'VARCHAR', records: 'BIGINT', bad_records: 'BIGINT',

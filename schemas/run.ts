@@ -43,6 +43,20 @@ export const TaskSpec = z.discriminatedUnion('kind', [
     /** Source identity used for document ids: path relative to the input's glob root, plus size. */
     source_key: z.string(),
     bytes: z.number().int().nonnegative(),
+    /**
+     * A slice of a large file: the task owns the records that start in [start, end), and reads bytes
+     * [read_start, read_end): from just before its start (to see whether a line starts there) to far
+     * enough past its end for its last record to finish. null: the whole file.
+     */
+    range: z
+      .object({
+        start: z.number().int().nonnegative(),
+        end: z.number().int().positive(),
+        read_start: z.number().int().nonnegative(),
+        read_end: z.number().int().positive(),
+      })
+      .nullable()
+      .default(null),
   }),
   z.object({ kind: z.literal('part'), part: z.string() }),
   z.object({ kind: z.literal('reduce'), parts: z.array(z.string()) }),

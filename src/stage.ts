@@ -18,13 +18,24 @@ interface StageBase<C> {
   config: z.ZodType<C>;
 }
 
-/** What a reader yields: a document, or a record it could not read, with where it sits. */
+/** What the record a document came from said about itself, for the provenance `documents` table. */
+export interface RecordInfo {
+  content_type: string | null;
+  http_status: number | null;
+}
+
+/**
+ * What a reader yields: a document; a readable record it leaves out, with the reason (an opt-out, a
+ * blocklist, an unsupported content type); or a record it could not read, with where it sits.
+ */
 export type SourceItem =
-  | { kind: 'doc'; doc: Document }
+  | { kind: 'doc'; doc: Document; record?: RecordInfo }
+  | { kind: 'drop'; doc: Document; reason: string; detail: Record<string, unknown>; record?: RecordInfo }
   | { kind: 'bad'; offset: number; reason: BadRecordReason; message: string; record_id: string | null; url: string | null };
 
 export type BadRecordReason =
   | 'corrupt_gzip'
+  | 'corrupt_zstd'
   | 'truncated_record'
   | 'malformed_record'
   | 'invalid_utf8'
@@ -32,11 +43,11 @@ export type BadRecordReason =
   | 'missing_text'
   | 'oversized_record';
 
-/** Reads input files into documents (ingest). One task per input file. */
+/** Reads input files into documents (ingest). One task per input file, or per slice of a large one. */
 export interface SourceStage<C> extends StageBase<C> {
   kind: 'source';
   listInputs(config: C, ctx: { plan: RunPlan; storage: (uri: string) => Storage }): Promise<ReadTask[]>;
-  read(task: ReadTask, bytes: Buffer, config: C): Iterable<SourceItem>;
+  read(task: ReadTask, bytes: Buffer, config: C, ctx: { plan: RunPlan; storage: (uri: string) => Storage }): Iterable<SourceItem> | AsyncIterable<SourceItem>;
 }
 
 export type ReadTask = Extract<TaskSpec, { kind: 'read' }>;

@@ -7,11 +7,12 @@ import { IngestConfig } from '../schemas/stages/ingest.js';
 import { gzipMembers } from '../stages/ingest/gzip-members.js';
 import { ingest } from '../stages/ingest/index.js';
 import type { SourceItem } from '../src/stage.js';
+import { readAll } from './helpers/ingest.js';
 import { FIXTURES } from './helpers/pipelines.js';
 
-function read(file: string, bytes: Buffer, format: 'jsonl' | 'wet'): SourceItem[] {
+async function read(file: string, bytes: Buffer, format: 'jsonl' | 'wet'): Promise<SourceItem[]> {
   const config = IngestConfig.parse({ stage: 'ingest', inputs: [{ uri: file, format, id_field: 'id' }] });
-  return [...ingest.read({ kind: 'read', input_index: 0, uri: file, source_key: `k:${bytes.length}`, bytes: bytes.length }, bytes, config)];
+  return readAll(config, file, bytes);
 }
 const docs = (items: SourceItem[]) => items.flatMap((i) => (i.kind === 'doc' ? [i.doc] : []));
 const bad = (items: SourceItem[]) => items.flatMap((i) => (i.kind === 'bad' ? [i] : []));
@@ -19,7 +20,7 @@ const bad = (items: SourceItem[]) => items.flatMap((i) => (i.kind === 'bad' ? [i
 test('a corrupt JSONL line is reported with its byte offset, and the lines after it still flow', async () => {
   const file = join(FIXTURES, 'broken', 'corrupt-line.jsonl');
   const bytes = await readFile(file);
-  const items = read(file, bytes, 'jsonl');
+  const items = await read(file, bytes, 'jsonl');
   assert.deepEqual(docs(items).map((d) => d.source.record_id), ['good-0', 'good-1', 'good-2']);
   const [err] = bad(items);
   assert.equal(bad(items).length, 1);
@@ -31,7 +32,7 @@ test('a corrupt JSONL line is reported with its byte offset, and the lines after
 test('invalid UTF-8 is reported with the line offset and the bad byte, and the other lines flow', async () => {
   const file = join(FIXTURES, 'broken', 'invalid-utf8.jsonl');
   const bytes = await readFile(file);
-  const items = read(file, bytes, 'jsonl');
+  const items = await read(file, bytes, 'jsonl');
   assert.deepEqual(docs(items).map((d) => d.source.record_id), ['good-0', 'good-1', 'good-2']);
   const [err] = bad(items);
   assert.equal(err?.reason, 'invalid_utf8');
@@ -46,7 +47,7 @@ test('a truncated gzip member is recorded with file and offset, and later record
   const members = [...gzipMembers(bytes)];
   assert.equal(members.length, 3);
   assert.deepEqual(members.map((m) => m.error === null), [true, false, true]);
-  const items = read(file, bytes, 'jsonl');
+  const items = await read(file, bytes, 'jsonl');
   const ids = docs(items).map((d) => d.source.record_id);
   // Members 0 and 2 are whole; member 1 still yields the complete lines it holds before the cut.
   assert.deepEqual(ids, ['good-0', 'good-10', 'good-20', 'good-1', 'good-11', 'good-2', 'good-12', 'good-22']);
@@ -58,11 +59,11 @@ test('a truncated gzip member is recorded with file and offset, and later record
   assert.equal(docs(items)[5]?.source.offset, members[2]?.offset);
 });
 
-test('garbage between gzip members is skipped and reported, and the next member is found', () => {
+test('garbage between gzip members is skipped and reported, and the next member is found', async () => {
   const a = gzipSync('{"id":"a","text":"first"}\n');
   const b = gzipSync('{"id":"b","text":"second"}\n');
   const bytes = Buffer.concat([a, Buffer.from('not gzip at all'), b]);
-  const items = read('mem.jsonl.gz', bytes, 'jsonl');
+  const items = await read('mem.jsonl.gz', bytes, 'jsonl');
   assert.deepEqual(docs(items).map((d) => d.text), ['first', 'second']);
   assert.deepEqual(bad(items).map((e) => [e.reason, e.offset]), [['corrupt_gzip', a.length]]);
 });
@@ -70,7 +71,7 @@ test('garbage between gzip members is skipped and reported, and the next member 
 test('real Common Crawl WET records become documents with URL, date, record id and member offset', async () => {
   const file = join(FIXTURES, 'commoncrawl', 'CC-MAIN-20140820021334-00006.warc.wet.gz');
   const bytes = await readFile(file);
-  const items = read(file, bytes, 'wet');
+  const items = await read(file, bytes, 'wet');
   assert.equal(bad(items).length, 0);
   const found = docs(items);
   assert.equal(found.length, 3); // the warcinfo record is not a document
@@ -82,15 +83,15 @@ test('real Common Crawl WET records become documents with URL, date, record id a
   const offsets = [...gzipMembers(bytes)].map((m) => m.offset);
   assert.deepEqual(found.map((d) => d.source.offset), offsets.slice(1));
   // Ids come from WARC-Record-ID, so they do not depend on where the file sits.
-  const again = read('/elsewhere/copy.wet.gz', bytes, 'wet');
+  const again = await read('/elsewhere/copy.wet.gz', bytes, 'wet');
   assert.deepEqual(docs(again).map((d) => d.id), found.map((d) => d.id));
 });
 
-test('a WET record whose Content-Length runs past its member is reported as truncated', () => {
+test('a WET record whose Content-Length runs past its member is reported as truncated', async () => {
   const record = (id: string, body: string, length = Buffer.byteLength(body)) =>
     `WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Record-ID: <urn:uuid:${id}>\r\nWARC-Target-URI: http://example.com/${id}\r\nContent-Length: ${length}\r\n\r\n${body}\r\n\r\n`;
   const bytes = Buffer.concat([gzipSync(record('a', 'alpha text')), gzipSync(record('b', 'short', 500)), gzipSync(record('c', 'gamma text'))]);
-  const items = read('x.wet.gz', bytes, 'wet');
+  const items = await read('x.wet.gz', bytes, 'wet');
   assert.deepEqual(docs(items).map((d) => d.text), ['alpha text', 'gamma text']);
   assert.deepEqual(bad(items).map((e) => e.reason), ['truncated_record']);
   assert.equal(bad(items)[0]?.record_id, '<urn:uuid:b>');

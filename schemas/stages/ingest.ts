@@ -1,13 +1,18 @@
 import { z } from 'zod';
 
-export const InputFormat = z.enum(['jsonl', 'wet']);
+/**
+ * `warc`: WARC 1.0/1.1 `response`, `resource` and `conversion` records (HTML is reduced to its main
+ * text); `wet`: WARC `conversion` records only; `arc`: the Internet Archive's ARC format; `jsonl`
+ * (plain, gzip or zstd); `text`: each file (plain or gzip) is one document; `parquet`: one row each.
+ */
+export const InputFormat = z.enum(['jsonl', 'wet', 'warc', 'arc', 'text', 'parquet']);
 export type InputFormat = z.infer<typeof InputFormat>;
 
 export const IngestInput = z.strictObject({
   /** A path, glob (`*`, `**`) or s3:// prefix. Relative paths resolve against the pipeline file's directory. */
   uri: z.string().min(1),
   format: InputFormat,
-  /** SPDX id or free tag recorded for every document from this input. */
+  /** SPDX id or free tag recorded for every document from this input, unless a licence rule matches. */
   license: z.string().nullable().default(null),
   text_field: z.string().default('text'),
   id_field: z.string().nullable().default(null),
@@ -15,10 +20,51 @@ export const IngestInput = z.strictObject({
 });
 export type IngestInput = z.infer<typeof IngestInput>;
 
+/** Overrides an input's licence for documents from a domain (and its subdomains) or URLs matching a regex. */
+export const LicenseRule = z
+  .strictObject({
+    domain: z.string().min(1).optional(),
+    url_pattern: z
+      .string()
+      .min(1)
+      .refine((p) => {
+        try {
+          new RegExp(p);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not a valid regular expression')
+      .optional(),
+    license: z.string().min(1),
+  })
+  .refine((r) => r.domain !== undefined || r.url_pattern !== undefined, 'a licence rule needs a domain or a url_pattern');
+export type LicenseRule = z.infer<typeof LicenseRule>;
+
+/** A file or S3 object of blocked domains (subdomains included) or URLs (and everything under them), one per line. */
+export const Blocklist = z.strictObject({
+  uri: z.string().min(1),
+  kind: z.enum(['domain', 'url']),
+});
+
 export const IngestConfig = z.strictObject({
   stage: z.literal('ingest'),
   inputs: z.array(IngestInput).min(1),
+  /**
+   * Files larger than this are read by several tasks, each owning the records that start in its
+   * slice: gzip members of `.gz` WARC/WET/ARC files, lines of `.jsonl`/`.ndjson`/`.json` files, row
+   * groups of Parquet files. Other files are read whole. The documents are the same as one task would give.
+   */
+  task_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
   /** Records larger than this are reported and skipped rather than loaded (bytes). */
   max_record_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+  /**
+   * Time one page's HTML extraction may take (ms); a page over it is dropped as `extraction_timeout`,
+   * so a pathological page cannot stall a task. Typical pages take under 5 ms.
+   */
+  html_time_budget_ms: z.number().int().positive().default(2000),
+  /** First matching rule wins; documents no rule matches keep their input's licence. */
+  license_rules: z.array(LicenseRule).default([]),
+  blocklists: z.array(Blocklist).default([]),
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;

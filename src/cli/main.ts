@@ -32,6 +32,10 @@ Usage:
   corpusflow audit <release> [PRESET | SQL] [--param NAME=VALUE]... [--json]
       answer a preset question (licenses, filter-funnel, pii-summary, languages, sources, ...; none
       lists them) or run one read-only SQL statement on the release's provenance.duckdb
+  corpusflow crawl <urls.txt> --warc FILE.warc.gz [--concurrency N] [--per-host N] [--delay-ms MS]
+                   [--retries N] [--user-agent UA]
+      fetch the URLs (one per line) politely (robots.txt, per-host limits, retries) into a WARC
+      that an ingest input with format: warc reads
 
 --out       root of runs/ and releases/ (a folder or s3://bucket/prefix; default: out)
 --strict    exit with status 3 when any input record was unreadable
@@ -57,6 +61,12 @@ const OPTIONS = {
   epoch: { type: 'string' },
   lr: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
+  warc: { type: 'string' },
+  concurrency: { type: 'string' },
+  'per-host': { type: 'string' },
+  'delay-ms': { type: 'string' },
+  retries: { type: 'string' },
+  'user-agent': { type: 'string' },
 } as const;
 
 function finish(summary: RunSummary, json: boolean, strict: boolean): number {
@@ -98,6 +108,16 @@ async function main(argv: string[]): Promise<number> {
       await writeFile(values.out, model);
       process.stdout.write(`${values.out}: ${model.length} bytes\n`);
       return 0;
+    }
+    case 'crawl': {
+      if (!file) throw new ConfigError('corpusflow crawl: name a file of URLs');
+      const { runCrawl } = await import('../crawl/cli.js');
+      const summary = await runCrawl(file, {
+        out: values.warc, concurrency: values.concurrency, per_host_concurrency: values['per-host'], per_host_delay_ms: values['delay-ms'],
+        retries: values.retries, user_agent: values['user-agent'],
+      });
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return summary.failed > 0 ? 1 : 0;
     }
     case 'schema':
       process.stdout.write(pipelineJsonSchema());

@@ -64,7 +64,7 @@ export async function executeTask(ref: TaskRef): Promise<TaskResult> {
   const fragment = new Fragment({ run_id: plan.run_id, stage: def.name, stage_version: def.version, phase: ref.phase });
   const tally: Tally = { docs_in: 0, docs_out: 0, modified: 0, dropped: {}, bad_records: 0, errors: [], outputs: [], rejected: [], stats: {} };
 
-  if (def.kind === 'source') await runSource(def, config, spec, dir, ref.task_index, fragment, tally);
+  if (def.kind === 'source') await runSource(def, config, plan, spec, dir, ref.task_index, fragment, tally);
   else if (def.kind === 'map') await runMap(def, config, spec, dir, ref.task_index, fragment, tally);
   else await runPhase(def, config, plan, spec, dir, ref, fragment, tally);
 
@@ -91,21 +91,29 @@ function domainOf(url: string | null): string | null {
 }
 
 async function runSource(
-  def: SourceStage<StageConfig>, config: StageConfig, spec: TaskSpec, dir: string, task: number, fragment: Fragment, tally: Tally,
+  def: SourceStage<StageConfig>, config: StageConfig, plan: RunPlan, spec: TaskSpec, dir: string, task: number, fragment: Fragment, tally: Tally,
 ): Promise<void> {
   if (spec.kind !== 'read') throw new Error(`${def.name} tasks read input files`);
-  const bytes = await storageFor(spec.uri).read(spec.uri);
+  const { range } = spec;
+  const bytes = range ? await storageFor(spec.uri).readRange(spec.uri, range.read_start, range.read_end) : await storageFor(spec.uri).read(spec.uri);
+  // Unreadable records are numbered per offset, so their ids do not depend on how a file was sliced.
+  const badAt = new Map<number, number>();
   const docs: Document[] = [];
   const rejected: Row[] = [];
   const license = config.stage === 'ingest' ? (config.inputs[spec.input_index]?.license ?? null) : null;
-  for (const item of def.read(spec, bytes, config)) {
+  for await (const item of def.read(spec, bytes, config, { plan, storage: storageFor })) {
     tally.docs_in++;
-    if (item.kind === 'doc') {
+    if (item.kind !== 'bad') {
       const { doc } = item;
       fragment.row('documents', {
         doc_id: doc.id, source_uri: doc.source.uri, source_offset: doc.source.offset, record_id: doc.source.record_id, url: doc.url,
         domain: domainOf(doc.url), fetch_date: doc.source.fetch_date, license: doc.source.license, status: 'ok', text_bytes: Buffer.byteLength(doc.text),
+        content_type: item.record?.content_type ?? null, http_status: item.record?.http_status ?? null,
       });
+      if (item.kind === 'drop') {
+        drop(tally, fragment, rejected, doc, item.reason, item.detail, def.name);
+        continue;
+      }
       if (doc.text.trim() === '') {
         drop(tally, fragment, rejected, doc, 'empty_text', {}, def.name);
         continue;
@@ -116,11 +124,13 @@ async function runSource(
       continue;
     }
     // An unreadable record still gets an id, a documents row and an event: nothing disappears silently.
-    const id = sha256Hex(`${spec.source_key}\u0000bad\u0000${item.offset}\u0000${tally.docs_in}`).slice(0, 32);
+    const nth = badAt.get(item.offset) ?? 0;
+    badAt.set(item.offset, nth + 1);
+    const id = sha256Hex(`${spec.source_key}\u0000bad\u0000${item.offset}\u0000${nth}`).slice(0, 32);
     const detail = { uri: spec.uri, offset: item.offset, message: item.message };
     fragment.row('documents', {
       doc_id: id, source_uri: spec.uri, source_offset: item.offset, record_id: item.record_id, url: item.url,
-      domain: domainOf(item.url), fetch_date: null, license, status: 'bad', text_bytes: null,
+      domain: domainOf(item.url), fetch_date: null, license, status: 'bad', text_bytes: null, content_type: null, http_status: null,
     });
     const doc: Document = { id, text: '', url: item.url, source: { uri: spec.uri, offset: item.offset, record_id: item.record_id, fetch_date: null, license }, meta: {} };
     drop(tally, fragment, rejected, doc, item.reason, detail, def.name);
@@ -129,7 +139,11 @@ async function runSource(
   }
   tally.outputs.push(await writeDocuments(storageFor(dir), partUri(dir, task), docs));
   tally.rejected.push(await writeParquet(storageFor(dir), rejectedUri(dir, task), REJECTED_COLUMNS, rejected));
-  const source = { uri: spec.uri, sha256: sha256Hex(bytes), bytes: bytes.length, license, records: tally.docs_in, bad_records: tally.bad_records };
+  // A slice of a file is its own source row (`uri#bytes=start-end`, checksum of those bytes), so a
+  // split file's rows add up to the file and each can be checked with one range read.
+  const owned = range ? bytes.subarray(range.start - range.read_start, range.end - range.read_start) : bytes;
+  const uri = range ? `${spec.uri}#bytes=${range.start}-${range.end}` : spec.uri;
+  const source = { uri, sha256: sha256Hex(owned), bytes: owned.length, license, records: tally.docs_in, bad_records: tally.bad_records };
   fragment.row('sources', { ...source, format: config.stage === 'ingest' ? (config.inputs[spec.input_index]?.format ?? null) : null });
   tally.stats.sources = [source];
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Storage, StoredObject } from './types.js';
@@ -32,6 +32,23 @@ export function compareUris(a: StoredObject, b: StoredObject): number {
 export class FsStorage implements Storage {
   async read(uri: string): Promise<Buffer> {
     return readFile(toLocalPath(uri));
+  }
+
+  async readRange(uri: string, start: number, end: number): Promise<Buffer> {
+    const file = await open(toLocalPath(uri));
+    try {
+      const length = Math.max(0, Math.min(end, (await file.stat()).size) - start);
+      const buf = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await file.read(buf, done, length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
+    } finally {
+      await file.close();
+    }
   }
 
   async write(uri: string, data: Buffer | string): Promise<void> {

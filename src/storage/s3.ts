@@ -89,6 +89,15 @@ export class S3Storage implements Storage {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  async readRange(uri: string, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    const { bucket, key } = objectKey(uri);
+    const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+    if (!res.Body) throw new Error(`empty response body for ${uri}`);
+    const bytes = await res.Body.transformToByteArray();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
   async write(uri: string, data: Buffer | string): Promise<void> {
     const { bucket, key } = objectKey(uri);
     const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

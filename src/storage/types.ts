@@ -11,6 +11,8 @@ export interface StoredObject {
  */
 export interface Storage {
   read(uri: string): Promise<Buffer>;
+  /** Bytes [start, end) of an object (end clamped to its size): one task's slice of a large input. */
+  readRange(uri: string, start: number, end: number): Promise<Buffer>;
   write(uri: string, data: Buffer | string): Promise<void>;
   /** Upload a local file (used for Parquet written by DuckDB and for tar shards). */
   writeFromFile(uri: string, localPath: string): Promise<void>;

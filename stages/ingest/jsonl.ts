@@ -1,32 +1,63 @@
-import type { IngestInput } from '../../schemas/stages/ingest.js';
+import { decompress as zstdDecompress } from 'fzstd';
 import { documentId } from '../../src/hash.js';
-import { gzipMembers, isGzip } from './gzip-members.js';
-import { decodeUtf8, type SourceItem } from './records.js';
+import { gzipMembers } from './gzip-members.js';
+import { decodeUtf8, gzipInput, type ReadInput, type SourceItem } from './records.js';
 
-export interface ReadInput {
-  uri: string;
-  source_key: string;
-  bytes: Buffer;
-  input: IngestInput;
-  max_record_bytes: number;
+const ZSTD_MAGIC = 0xfd2fb528;
+
+function isZstd(bytes: Buffer): boolean {
+  return bytes.length >= 4 && bytes.readUInt32LE(0) === ZSTD_MAGIC;
 }
 
 /**
- * JSON Lines, plain or gzip (one or many members). A record's offset is its line start in a plain
+ * JSON Lines, plain, zstd or gzip (one or many members). A record's offset is its line start in a plain
  * file, or its gzip member's start in a compressed one (the place a reader can seek to).
  */
 export function* readJsonl(src: ReadInput): Generator<SourceItem> {
-  if (!isGzip(src.bytes)) {
-    yield* linesOf(src, src.bytes, 0, false);
+  if (isZstd(src.bytes)) {
+    let data: Buffer;
+    try {
+      const out = zstdDecompress(src.bytes);
+      data = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    } catch (err) {
+      yield { kind: 'bad', offset: 0, reason: 'corrupt_zstd', message: `zstd stream cannot be decoded (${(err as Error).message})`, record_id: null, url: null };
+      return;
+    }
+    // Zstandard frames are not walked one by one: every line's offset is the stream start.
+    yield* linesOf(src, data, 0, true);
     return;
   }
-  for (const member of gzipMembers(src.bytes)) {
+  if (!gzipInput(src)) {
+    yield* ownedLines(src);
+    return;
+  }
+  for (const member of gzipMembers(src.bytes, { maxBytes: 2 ** 31, ...src.slice })) {
     // A truncated member still gives up its complete lines; the cut one is reported below.
     yield* linesOf(src, member.data, member.offset, true, member.error !== null);
     if (member.error) {
       yield { kind: 'bad', offset: member.offset, reason: 'corrupt_gzip', message: member.error, record_id: null, url: null };
     }
   }
+}
+
+/**
+ * The lines of a plain file that start in the slice [start, end): the first is the first line start at
+ * or after `start` (the byte before it is a newline), the last is the one that starts before `end`.
+ */
+function* ownedLines(src: ReadInput): Generator<SourceItem> {
+  const { base, start, end } = src.slice;
+  let from = start - base;
+  if (start > 0) {
+    const nl = src.bytes.indexOf(0x0a, from - 1);
+    if (nl < 0) return;
+    from = nl + 1;
+  }
+  const stop = Math.min(src.bytes.length, end - base);
+  if (from >= stop) return;
+  // The last owned line may run past `end`; it ends at the first newline at or after `stop`.
+  const nl = src.bytes.indexOf(0x0a, stop - 1);
+  const until = nl < 0 ? src.bytes.length : nl + 1;
+  yield* linesOf(src, src.bytes.subarray(from, until), base + from, false);
 }
 
 function* linesOf(src: ReadInput, data: Buffer, base: number, compressed: boolean, cut = false): Generator<SourceItem> {
@@ -39,7 +70,7 @@ function* linesOf(src: ReadInput, data: Buffer, base: number, compressed: boolea
     }
     const line = data.subarray(start, end);
     const offset = compressed ? base : base + start;
-    const position = compressed ? `${base}:${start}` : start;
+    const position = compressed ? `${base}:${start}` : base + start;
     start = end + 1;
     if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) continue;
     const item = parseLine(src, line, offset, position);
@@ -51,7 +82,7 @@ function parseLine(src: ReadInput, line: Buffer, offset: number, position: strin
   const bad = (reason: Extract<SourceItem, { kind: 'bad' }>['reason'], message: string): SourceItem => ({
     kind: 'bad', offset, reason, message, record_id: null, url: null,
   });
-  if (line.length > src.max_record_bytes) return bad('oversized_record', `line of ${line.length} bytes exceeds max_record_bytes ${src.max_record_bytes}`);
+  if (line.length > src.max_record_bytes) return bad('oversized_record', `line exceeds max_record_bytes ${src.max_record_bytes}`);
   const decoded = decodeUtf8(line);
   if ('badByte' in decoded) return bad('invalid_utf8', `invalid UTF-8 at byte ${decoded.badByte} of the line`);
   let value: unknown;

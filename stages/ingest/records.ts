@@ -1,6 +1,31 @@
+import type { IngestInput } from '../../schemas/stages/ingest.js';
 import type { SourceItem } from '../../src/stage.js';
+import type { UrlPolicy } from './policy.js';
 
 export type { SourceItem };
+export type BadItem = Extract<SourceItem, { kind: 'bad' }>;
+
+/** One input file and what its reader needs to know. */
+export interface ReadInput {
+  uri: string;
+  source_key: string;
+  bytes: Buffer;
+  input: IngestInput;
+  max_record_bytes: number;
+  html_time_budget_ms: number;
+  policy: UrlPolicy;
+  /** `bytes` start at file offset `base`; the reader owns the records that start in [start, end). */
+  slice: { base: number; start: number; end: number };
+}
+
+/** Whether the file is gzip: from its first bytes, or, for a slice that starts mid-file, its name. */
+export function gzipInput(src: ReadInput): boolean {
+  return src.slice.base === 0 ? src.bytes.length >= 2 && src.bytes[0] === 0x1f && src.bytes[1] === 0x8b : /\.gz$/i.test(src.uri);
+}
+
+export function badItem(offset: number, reason: BadItem['reason'], message: string, recordId: string | null = null, url: string | null = null): BadItem {
+  return { kind: 'bad', offset, reason, message, record_id: recordId, url };
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
