@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { IngestConfig } from './stages/ingest.js';
 import { LangidConfig } from './stages/langid.js';
+import { PiiConfig } from './stages/pii.js';
 import { ShardConfig } from './stages/shard.js';
 
-export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, ShardConfig]);
+export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, PiiConfig, ShardConfig]);
 export type StageConfig = z.infer<typeof StageConfig>;
 
 export const PipelineSpec = z
