@@ -20,8 +20,11 @@ export interface Recognizer {
   /** A cheap test that must pass before any pattern runs (a substring or a regex without the `g` flag). */
   prefilter: string | RegExp;
   patterns: readonly Pattern[];
-  /** Returns false to reject a candidate, or a score that replaces the pattern's (e.g. 1.0 for a valid checksum). */
-  validate?: (value: string) => boolean | number;
+  /**
+   * Returns false to reject a candidate, or a score that replaces the pattern's (e.g. 1.0 for a valid
+   * checksum). `lang` is the document's `meta.lang`, null when no langid stage ran.
+   */
+  validate?: (value: string, lang: string | null) => boolean | number;
   /** Text just before a candidate (the last 16 characters) that rules it out, e.g. `version` before a dotted quad. */
   notAfter?: RegExp;
   /** Words that, within the context window before or after a span, add CONTEXT_BOOST to its score. */

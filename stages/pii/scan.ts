@@ -68,7 +68,7 @@ export function scanText(text: string, recognizers: readonly CompiledRecognizer[
         const value = m[p.group];
         if (!at || value === undefined) continue;
         if (recognizer.notAfter?.test(text.slice(Math.max(0, at[0] - 16), at[0]))) continue;
-        const verdict = recognizer.validate ? recognizer.validate(value) : true;
+        const verdict = recognizer.validate ? recognizer.validate(value, lang) : true;
         if (verdict === false) continue;
         let score = typeof verdict === 'number' ? verdict : p.score;
         const near = score < 1 && context ? contextDistance(text, at[0], at[1], context) : -1;

@@ -12,7 +12,7 @@ export const ipAddress: Recognizer = {
     { regex: new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?![\\w]|\\.\\d)`), score: 0.6 },
     { regex: /(?<![\w:.])(?=[0-9A-Fa-f:.]*[0-9A-Fa-f]:)[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}(?![\w:])/, score: 0.6 },
   ],
-  notAfter: /(?:version|release|build|ver\.?|v|rev|firmware|sdk|api)[ :]*$/i,
+  notAfter: /(?<![A-Za-z])(?:version|release|build|ver\.?|v|rev|firmware|sdk|api)[ :]*$/i,
   validate(value) {
     if (!value.includes(':')) return true;
     // At least three colon groups with hex digits, so clock times and C++ scopes never qualify.

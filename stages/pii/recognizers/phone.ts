@@ -2,32 +2,51 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import type { Recognizer } from '../recognizer.js';
 
 /**
- * Regions tried for numbers written without a country code: Presidio's PhoneRecognizer default set
- * (US, UK, DE, FR, IL, IN, CA, BR). Chinese mobiles have their own recognizer (CN_MOBILE).
+ * Regions tried for numbers written without a country code, by document language: a French-format
+ * national number in an English page is more likely lottery numbers than a phone. Without a language,
+ * Presidio's PhoneRecognizer default set (US, UK, DE, FR, IL, IN, CA, BR). Chinese mobiles have their
+ * own recognizer (CN_MOBILE).
  */
-const NATIONAL_REGIONS: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IL', 'IN', 'CA', 'BR'];
+const REGIONS_BY_LANGUAGE: Record<string, readonly CountryCode[]> = {
+  en: ['US', 'GB', 'CA', 'IN', 'AU', 'IE'],
+  de: ['DE', 'AT', 'CH'],
+  fr: ['FR', 'BE', 'CH', 'CA'],
+  es: ['ES', 'MX', 'AR', 'CO'],
+  it: ['IT', 'CH'],
+  pt: ['BR', 'PT'],
+  nl: ['NL', 'BE'],
+  pl: ['PL'],
+  he: ['IL'],
+  ja: ['JP'],
+};
+const DEFAULT_REGIONS: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IL', 'IN', 'CA', 'BR'];
 
-/** Shapes that are numbers but not phones: ISO dates, dotted quads and versions, decimals. */
-const NOT_A_PHONE = /^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d+(?:\.\d+){2,}$|^\d+\.\d+$/;
+/** Shapes that are numbers but not phones: ISO dates, year-prefixed ids (2024-000417), dotted quads and versions, decimals. */
+const NOT_A_PHONE = /^\d{4}-\d{2}-\d{2}|^(?:19|20)\d{2}-\d|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d+(?:\.\d+){2,}$|^\d+\.\d+$/;
+
+const groups = (s: string) => (s.match(/\d+/g) ?? []).map((g) => g.length).join(',');
 
 /**
- * Candidates are digit runs with phone punctuation; libphonenumber (full metadata) decides. A number with
- * `+` or national grouping punctuation is strong evidence; a bare digit run needs a context word.
+ * Candidates are digit runs with phone punctuation; libphonenumber (full metadata) decides validity. A
+ * number with `+`, or grouped the way its region writes numbers (libphonenumber's EXACT_GROUPING idea),
+ * is strong evidence; other groupings and bare runs need a context word.
  */
 export const phone: Recognizer = {
   entity: 'PHONE',
   name: 'phone',
   prefilter: /\d{3}/,
   patterns: [{ regex: /(?<![\w+.\/:-])(?:\+|\(\+?)?\d[\d \-.()\/]{5,20}\d(?![\w\/:]|[.-]\d)/, score: 0.6 }],
-  validate(value) {
+  validate(value, lang) {
     const digits = value.replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15 || NOT_A_PHONE.test(value)) return false;
-    const grouped = /[ \-.()]/.test(value);
-    if (value.startsWith('+') || value.startsWith('(+')) {
-      return parsePhoneNumberFromString(value)?.isValid() ? 0.75 : false;
-    }
-    for (const region of NATIONAL_REGIONS) {
-      if (parsePhoneNumberFromString(value, region)?.isValid()) return grouped ? 0.6 : 0.3;
+    const international = value.startsWith('+') || value.startsWith('(+');
+    const regions = international ? [undefined] : (lang === null ? DEFAULT_REGIONS : REGIONS_BY_LANGUAGE[lang]) ?? [];
+    for (const region of regions) {
+      const parsed = parsePhoneNumberFromString(value, region);
+      if (!parsed?.isValid()) continue;
+      if (international) return 0.75;
+      const written = groups(value);
+      return written === groups(parsed.formatNational()) || written === groups(parsed.formatInternational()).replace(/^\d+,/, '') ? 0.6 : 0.3;
     }
     return false;
   },
