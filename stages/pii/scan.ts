@@ -22,7 +22,8 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** ASCII context words match as whole words; CJK words (no spaces between words) as substrings. */
 function contextRegex(words: readonly string[]): RegExp | null {
   if (words.length === 0) return null;
-  const alts = words.map((w) => (/^[\x00-\x7f]+$/.test(w) ? `(?<![A-Za-z])${escape(w)}(?![A-Za-z])` : escape(w)));
+  // Longest first, so `passport number` wins over `passport` and the distance is measured from its end.
+  const alts = [...words].sort((a, b) => b.length - a.length).map((w) => (/^[\x00-\x7f]+$/.test(w) ? `(?<![A-Za-z])${escape(w)}(?![A-Za-z])` : escape(w)));
   return new RegExp(alts.join('|'), 'gi');
 }
 

@@ -41,14 +41,18 @@ export const phone: Recognizer = {
     if (digits.length < 7 || digits.length > 15 || NOT_A_PHONE.test(value)) return false;
     const international = value.startsWith('+') || value.startsWith('(+');
     const regions = international ? [undefined] : (lang === null ? DEFAULT_REGIONS : REGIONS_BY_LANGUAGE[lang]) ?? [];
+    let best: number | false = false;
     for (const region of regions) {
       const parsed = parsePhoneNumberFromString(value, region);
       if (!parsed?.isValid()) continue;
+      // Mainland mobiles are CN_MOBILE's: the more specific type.
+      if (parsed.country === 'CN' && parsed.getType() === 'MOBILE') return false;
       if (international) return 0.75;
       const written = groups(value);
-      return written === groups(parsed.formatNational()) || written === groups(parsed.formatInternational()).replace(/^\d+,/, '') ? 0.6 : 0.3;
+      if (written === groups(parsed.formatNational()) || written === groups(parsed.formatInternational()).replace(/^\d+,/, '')) return 0.6;
+      best = 0.3;
     }
-    return false;
+    return best;
   },
   context: ['phone', 'telephone', 'tel', 'mobile', 'cell', 'call', 'fax', 'contact', 'whatsapp', 'telefon', 'téléphone', 'teléfono', '电话', '手机'],
 };
