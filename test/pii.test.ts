@@ -132,7 +132,7 @@ test('mask mode keeps the length of each value, so every offset around it stays 
 test('a document above the density of a drop-mode type is dropped, and rejected/ gets its redacted text', () => {
   const f = new Fakes(3);
   const dump = Array.from({ length: 12 }, () => `${f.email()}, ${f.phone()}`).join('\n');
-  const scrub = piiScrubber(config({ modes: { EMAIL: 'drop' }, drop_density: 5 }));
+  const scrub = piiScrubber(config({ modes: { EMAIL: 'drop' }, drop_density: { EMAIL: 5 } }));
   const dropped = scrub(doc(dump));
   assert.equal(dropped.action, 'drop');
   assert.equal(dropped.action === 'drop' ? dropped.reason : null, 'pii_density');

@@ -41,8 +41,11 @@ const PiiPolicyShape = {
   mode: PiiMode.default('placeholder'),
   /** Per-type modes, overriding `mode`. */
   modes: z.partialRecord(PiiEntity, PiiMode).default({}),
-  /** For types in `drop` mode: drop the document when they exceed this many per 1,000 characters (0: any). */
-  drop_density: z.number().min(0).default(0),
+  /**
+   * For types in `drop` mode: drop the document when the type exceeds this many per 1,000 characters.
+   * Unlisted drop-mode types drop on any occurrence (a private key); a phone directory wants e.g. 10.
+   */
+  drop_density: z.partialRecord(PiiEntity, z.number().min(0)).default({}),
   allow: PiiAllow.default(PiiAllow.parse({})),
 };
 

@@ -63,7 +63,7 @@ export function piiScrubber(config: PiiConfig): (doc: Document) => Outcome {
     const meta = { pii_counts: report.counts };
     const perKChars = 1000 / Math.max(1, doc.text.length);
     const dense = (Object.keys(report.counts) as PiiEntity[])
-      .filter((e) => modeOf(e) === 'drop' && (report.counts[e] ?? 0) * perKChars > policy.drop_density);
+      .filter((e) => modeOf(e) === 'drop' && (report.counts[e] ?? 0) * perKChars > (policy.drop_density[e] ?? 0));
     if (dense.length > 0) return { action: 'drop', reason: 'pii_density', text, meta, detail: { ...detail, dense_types: dense } };
     return { action: 'modify', text, meta, detail };
   };
