@@ -11,7 +11,8 @@ import type { PiiReport } from '../stages/pii/redact.js';
 import { RECOGNIZERS } from '../stages/pii/recognizers/index.js';
 import { compileRecognizer, scanText } from '../stages/pii/scan.js';
 import type { Outcome } from '../src/stage.js';
-import { FIXTURES } from './helpers/pipelines.js';
+import { loadPipeline } from '../src/pipeline.js';
+import { FIXTURES, ROOT } from './helpers/pipelines.js';
 
 function doc(text: string, lang: string | null = 'en', url: string | null = null): Document {
   return { id: '0'.repeat(32), text, url, source: { uri: 'file:///in/a.jsonl', offset: 0, record_id: null, fetch_date: null, license: null }, meta: lang ? { lang } : {} };
@@ -160,4 +161,11 @@ test('a per-source policy applies to documents from its domain, the top-level po
 test('documentation placeholders are not secrets, real-looking keys are', () => {
   assert.deepEqual(find('AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\npostgres://user:password@db/app\ntoken: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'), []);
   assert.deepEqual(find('AWS_ACCESS_KEY_ID=AKIAZ7QWERTY3MPLQ2AB\npostgres://svc:Zq81hT7wLm@db.corp.io/app').map(([e]) => e), ['AWS_KEY', 'URL_CREDENTIALS']);
+});
+
+test('the web-pii example pipeline is valid and scrubs PII between langid and shard', async () => {
+  const { spec } = await loadPipeline(join(ROOT, 'pipelines', 'web-pii.yaml'));
+  assert.deepEqual(spec.stages.map((s) => s.stage), ['ingest', 'langid', 'pii', 'shard']);
+  const stage = spec.stages[2];
+  assert.equal(stage?.stage === 'pii' ? stage.modes.PRIVATE_KEY : null, 'drop');
 });

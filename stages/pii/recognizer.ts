@@ -33,6 +33,9 @@ export interface Recognizer {
 
 /** Presidio's LemmaContextAwareEnhancer adds 0.35 when a context word is near; we keep the same scale. */
 export const CONTEXT_BOOST = 0.35;
-/** Characters looked at before and after a span for context words (about five words either side). */
+/**
+ * Characters looked at before and after a span for context words (about five words either side); the
+ * window stops at a CJK sentence end (60 CJK characters span several sentences) and at an earlier number.
+ */
 export const CONTEXT_BEFORE = 60;
 export const CONTEXT_AFTER = 30;

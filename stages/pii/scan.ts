@@ -43,11 +43,16 @@ export function compileRecognizer(recognizer: Recognizer): CompiledRecognizer {
 /** Distance in characters from the span to the nearest context word in the window, or -1 when there is none. */
 function contextDistance(text: string, start: number, end: number, context: RegExp): number {
   let best = -1;
-  const before = text.slice(Math.max(0, start - CONTEXT_BEFORE), start);
+  let before = text.slice(Math.max(0, start - CONTEXT_BEFORE), start);
+  const cut = Math.max(before.lastIndexOf('。'), before.lastIndexOf('！'), before.lastIndexOf('？'), before.lastIndexOf('；'));
+  if (cut >= 0) before = before.slice(cut + 1);
+  // A context word labels the next number, not one after it: `电话：<a phone>，人口<a count>`.
+  const number = /\d{5,}(?!.*\d{5})/s.exec(before);
+  if (number) before = before.slice(number.index + number[0].length);
   context.lastIndex = 0;
   for (let m = context.exec(before); m !== null; m = context.exec(before)) best = before.length - m.index - m[0].length;
   context.lastIndex = 0;
-  const after = context.exec(text.slice(end, end + CONTEXT_AFTER));
+  const after = context.exec(text.slice(end, end + CONTEXT_AFTER).split(/[。！？；]/, 1)[0] ?? '');
   if (after && (best < 0 || after.index < best)) best = after.index;
   return best;
 }

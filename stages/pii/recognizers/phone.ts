@@ -18,39 +18,44 @@ const REGIONS_BY_LANGUAGE: Record<string, readonly CountryCode[]> = {
   pl: ['PL'],
   he: ['IL'],
   ja: ['JP'],
+  zh: ['CN', 'HK', 'TW'],
 };
 const DEFAULT_REGIONS: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IL', 'IN', 'CA', 'BR'];
 
-/** Shapes that are numbers but not phones: ISO dates, year-prefixed ids (2024-000417), dotted quads and versions, decimals. */
-const NOT_A_PHONE = /^\d{4}-\d{2}-\d{2}|^(?:19|20)\d{2}-\d|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d+(?:\.\d+){2,}$|^\d+\.\d+$/;
+/** Shapes that are numbers but not phones: ISO dates, year-prefixed ids (2024-000417), SSNs, dotted quads and versions, decimals. */
+const NOT_A_PHONE = /^\d{3}-\d{2}-\d{4}$|^\d{4}-\d{2}-\d{2}|^(?:19|20)\d{2}-\d|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d+(?:\.\d+){2,}$|^\d+\.\d+$/;
 
 const groups = (s: string) => (s.match(/\d+/g) ?? []).map((g) => g.length).join(',');
 
 /**
  * Candidates are digit runs with phone punctuation; libphonenumber (full metadata) decides validity. A
- * number with `+`, or grouped the way its region writes numbers (libphonenumber's EXACT_GROUPING idea),
- * is strong evidence; other groupings and bare runs need a context word.
+ * number with `+`, or grouped the way a region of the document's language writes numbers
+ * (libphonenumber's EXACT_GROUPING idea), is strong evidence; bare runs, other groupings and numbers
+ * valid only in a region of another language need a context word.
  */
 export const phone: Recognizer = {
   entity: 'PHONE',
   name: 'phone',
   prefilter: /\d{3}/,
-  patterns: [{ regex: /(?<![\w+.\/:-])(?:\+|\(\+?)?\d[\d \-.()\/]{5,20}\d(?![\w\/:]|[.-]\d)/, score: 0.6 }],
+  patterns: [{ regex: /(?<![\w+.,\/:-])(?:\+|\(\+?)?\d[\d \-.()\/]{5,20}\d(?![\w\/:]|[.-]\d)/, score: 0.6 }],
   validate(value, lang) {
     const digits = value.replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15 || NOT_A_PHONE.test(value)) return false;
     const international = value.startsWith('+') || value.startsWith('(+');
-    const regions = international ? [undefined] : (lang === null ? DEFAULT_REGIONS : REGIONS_BY_LANGUAGE[lang]) ?? [];
+    const home: readonly (CountryCode | undefined)[] = international ? [undefined] : (lang === null ? DEFAULT_REGIONS : REGIONS_BY_LANGUAGE[lang]) ?? [];
+    const written = groups(value);
     let best: number | false = false;
-    for (const region of regions) {
+    // Regions of other languages only for grouped numbers: a bare digit run abroad is an id far more often.
+    const abroad = international || !written.includes(',') ? [] : DEFAULT_REGIONS.filter((r) => !home.includes(r));
+    for (const region of [...home, ...abroad]) {
       const parsed = parsePhoneNumberFromString(value, region);
       if (!parsed?.isValid()) continue;
       // Mainland mobiles are CN_MOBILE's: the more specific type.
       if (parsed.country === 'CN' && parsed.getType() === 'MOBILE') return false;
       if (international) return 0.75;
-      const written = groups(value);
-      if (written === groups(parsed.formatNational()) || written === groups(parsed.formatInternational()).replace(/^\d+,/, '')) return 0.6;
-      best = 0.3;
+      const grouped = written.includes(',') && (written === groups(parsed.formatNational()) || written === groups(parsed.formatInternational()).replace(/^\d+,/, ''));
+      if (grouped && home.includes(region)) return 0.6;
+      best = 0.2;
     }
     return best;
   },
