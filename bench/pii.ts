@@ -15,10 +15,12 @@ import { piiScrubber } from '../stages/pii/index.js';
 import { RECOGNIZERS } from '../stages/pii/recognizers/index.js';
 import { compileRecognizer, scanText } from '../stages/pii/scan.js';
 import { throughputCorpus } from './pii/corpus.js';
-import { labelledSet, type LabelledDoc } from './pii/labelled.js';
+import { labelledSet } from './pii/labelled.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const LABELLED_DOCS = Number(process.env.PII_BENCH_DOCS ?? 3000);
+/** Sentences from presidio-research's generator: its templates hold few SSNs, IPs and IBANs, so many sentences. */
+const RESEARCH_SENTENCES = Number(process.env.PII_BENCH_RESEARCH ?? 6000);
 const THROUGHPUT_DOCS = 2000;
 /** CPU seconds Presidio gets on the throughput corpus: enough for a stable rate, short enough to run often. */
 const PRESIDIO_BUDGET_S = 40;
@@ -28,14 +30,16 @@ const PRESIDIO_TYPES: Partial<Record<string, PiiEntity>> = {
   EMAIL_ADDRESS: 'EMAIL', PHONE_NUMBER: 'PHONE', CREDIT_CARD: 'CREDIT_CARD', IBAN_CODE: 'IBAN', IP_ADDRESS: 'IP_ADDRESS',
   US_SSN: 'US_SSN', US_PASSPORT: 'US_PASSPORT', US_DRIVER_LICENSE: 'US_DRIVER_LICENSE', UK_NINO: 'UK_NINO', CRYPTO: 'CRYPTO',
 };
-type Span = [PiiEntity, number, number];
+type Span = [string, number, number];
+/** A labelled document of either set: ours (bench/pii/labelled.ts) or presidio-research's generator. */
+interface Gold { text: string; lang: string; gold: Span[] }
 interface Score { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number }
 
 /**
  * A prediction is right when its type matches and it overlaps a gold span of that type not yet matched
  * (boundaries differ by convention: Presidio's phone spans drop a leading `(`, for instance).
  */
-function score(docs: readonly LabelledDoc[], predicted: readonly Span[][], types: readonly PiiEntity[]): Record<string, Score> {
+function score(docs: readonly Gold[], predicted: readonly Span[][], types: readonly string[]): Record<string, Score> {
   const out: Record<string, Score> = {};
   for (const type of types) {
     let tp = 0;
@@ -77,34 +81,44 @@ function main(): void {
   const config = PiiConfig.parse({ stage: 'pii' });
   const recognizers = RECOGNIZERS.map(compileRecognizer);
   const allowed = allowList(config.allow);
-  const labelled = labelledSet(LABELLED_DOCS, 7);
-  const ours = labelled.map((d) => scanText(d.text, recognizers, d.lang, config.min_score, allowed).map((f): Span => [f.entity, f.start, f.end]));
+  const labelled: Gold[] = labelledSet(LABELLED_DOCS, 7);
+  const dir = mkdtempSync(join(tmpdir(), 'cf-bench-pii-'));
+  const researchFile = join(dir, 'research.jsonl');
+  execFileSync(python, [join(ROOT, 'bench', 'pii', 'presidio_research_set.py'), String(RESEARCH_SENTENCES), '42', researchFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const research = readFileSync(researchFile, 'utf8').trim().split('\n').map((l): Gold => ({ ...(JSON.parse(l) as { text: string; gold: Span[] }), lang: 'en' }));
+  const predictOurs = (docs: readonly Gold[]) => docs.map((d) => scanText(d.text, recognizers, d.lang, config.min_score, allowed).map((f): Span => [f.entity, f.start, f.end]));
 
   const corpus = throughputCorpus(ROOT, THROUGHPUT_DOCS, 11);
-  const dir = mkdtempSync(join(tmpdir(), 'cf-bench-pii-'));
-  writeFileSync(join(dir, 'labelled.jsonl'), labelled.map((d) => JSON.stringify({ text: d.text })).join('\n'));
+  const labelledFile = join(dir, 'labelled.jsonl');
+  writeFileSync(labelledFile, labelled.map((d) => JSON.stringify({ text: d.text })).join('\n'));
   writeFileSync(join(dir, 'corpus.jsonl'), corpus.map((text) => JSON.stringify({ text })).join('\n'));
-  execFileSync(python, [join(ROOT, 'bench', 'pii', 'presidio_peer.py'), join(dir, 'labelled.jsonl'), join(dir, 'corpus.jsonl'), join(dir, 'presidio.json'), String(PRESIDIO_BUDGET_S)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(python, [join(ROOT, 'bench', 'pii', 'presidio_peer.py'), join(dir, 'presidio.json'), join(dir, 'corpus.jsonl'), String(PRESIDIO_BUDGET_S), labelledFile, researchFile], { stdio: ['ignore', 'ignore', 'inherit'] });
   const peer = JSON.parse(readFileSync(join(dir, 'presidio.json'), 'utf8')) as {
-    predictions: [string, number, number, number][][];
+    predictions: Record<string, [string, number, number, number][][]>;
     throughput: { docs: number; cpu_seconds: number; docs_per_s: number };
   };
-  // Presidio's default score_threshold is 0; its docs suggest raising it. Each type gets the better of 0 and 0.5.
-  const presidioAt = (threshold: number) => peer.predictions.map((rs) => rs.flatMap(([t, s, e, sc]): Span[] => {
-    const type = PRESIDIO_TYPES[t];
-    return type && sc >= threshold ? [[type, s, e]] : [];
-  }));
   const compared = [...new Set(Object.values(PRESIDIO_TYPES))] as PiiEntity[];
   const oursOnly = config.entities.filter((e) => !compared.includes(e));
-  const ourScores = score(labelled, ours, config.entities);
-  const p0 = score(labelled, presidioAt(0), compared);
-  const p5 = score(labelled, presidioAt(0.5), compared);
-  const presidio: Record<string, Score & { threshold: number }> = {};
-  for (const t of compared) {
-    const a = p0[t];
-    const b = p5[t];
-    if (a && b) presidio[t] = (b.f1 > a.f1 ? { ...b, threshold: 0.5 } : { ...a, threshold: 0 });
+
+  /** Ours at the configured threshold; Presidio per type at the better of its default 0 and 0.5. */
+  function compare(docs: readonly Gold[], presidioResults: [string, number, number, number][][], types: readonly string[]) {
+    const presidioAt = (threshold: number) => presidioResults.map((rs) => rs.flatMap(([t, s, e, sc]): Span[] => {
+      const type = PRESIDIO_TYPES[t];
+      return type && sc >= threshold ? [[type, s, e]] : [];
+    }));
+    const p0 = score(docs, presidioAt(0), types);
+    const p5 = score(docs, presidioAt(0.5), types);
+    const presidio: Record<string, Score & { threshold: number }> = {};
+    for (const t of types) {
+      const a = p0[t];
+      const b = p5[t];
+      if (a && b) presidio[t] = b.f1 > a.f1 ? { ...b, threshold: 0.5 } : { ...a, threshold: 0 };
+    }
+    return { ours: score(docs, predictOurs(docs), types), presidio };
   }
+  const own = compare(labelled, peer.predictions[labelledFile] ?? [], [...compared, ...oursOnly]);
+  const researchTypes = [...compared.filter((t) => research.some((d) => d.gold.some((g) => g[0] === t))), 'PERSON', 'LOCATION'];
+  const researchScores = compare(research, peer.predictions[researchFile] ?? [], researchTypes);
 
   // Throughput: the whole stage (scan and redact), single thread, CPU time, repeated to at least 5 s.
   const scrub = piiScrubber(config);
@@ -121,28 +135,40 @@ function main(): void {
     n + scanText(readFileSync(join(regressionDir, f), 'utf8'), recognizers, 'en', config.min_score, allowed).length, 0);
 
   const line = (name: string, s: Score | undefined) => (s ? `${name.padEnd(9)} P ${s.precision.toFixed(3)} R ${s.recall.toFixed(3)} F1 ${s.f1.toFixed(3)} (tp ${s.tp} fp ${s.fp} fn ${s.fn})` : `${name.padEnd(9)} –`);
-  console.log(`labelled set: ${labelled.length} docs, ${labelled.reduce((n, d) => n + d.gold.length, 0)} gold spans; corpus: ${corpus.length} docs, mean ${Math.round(corpus.reduce((n, t) => n + t.length, 0) / corpus.length)} chars`);
-  for (const t of compared) {
-    console.log(`${t}`);
-    console.log(`  ${line('ours', ourScores[t])}`);
-    console.log(`  ${line('presidio', presidio[t])} at score_threshold ${presidio[t]?.threshold}`);
-  }
-  for (const t of oursOnly) console.log(`${t}\n  ${line('ours', ourScores[t])}  (no Presidio recognizer)`);
-  console.log(`throughput: ours ${oursRate.toFixed(0)} docs/s/core, presidio-analyzer ${presidioRate.toFixed(1)} docs/s/core (${peer.throughput.docs} docs in ${peer.throughput.cpu_seconds.toFixed(1)} CPU s)`);
+  const table = (title: string, scores: ReturnType<typeof compare>, types: readonly string[]) => {
+    console.log(title);
+    for (const t of types) {
+      console.log(`${t}\n  ${line('ours', scores.ours[t])}`);
+      console.log(compared.includes(t as PiiEntity) || t === 'PERSON' || t === 'LOCATION'
+        ? `  ${line('presidio', scores.presidio[t])} at score_threshold ${scores.presidio[t]?.threshold}` : '  (no Presidio recognizer)');
+    }
+  };
+  table(`labelled set (bench/pii/labelled.ts): ${labelled.length} docs, ${labelled.reduce((n, d) => n + d.gold.length, 0)} gold spans`, own, [...compared, ...oursOnly]);
+  table(`presidio-research generator (presidio-evaluator PresidioSentenceFaker, seed 42): ${research.length} sentences, ${research.reduce((n, d) => n + d.gold.length, 0)} gold spans`, researchScores, researchTypes);
+  console.log(`throughput on ${corpus.length} docs of mean ${Math.round(corpus.reduce((n, t) => n + t.length, 0) / corpus.length)} chars: ours ${oursRate.toFixed(0)} docs/s/core, presidio-analyzer ${presidioRate.toFixed(1)} docs/s/core (${peer.throughput.docs} docs in ${peer.throughput.cpu_seconds.toFixed(1)} CPU s)`);
   console.log(`no-PII regression set: ${regressionFindings} findings`);
 
   const ratios: Record<string, number> = { 'presidio-analyzer': r3(oursRate / presidioRate) };
   const targets: Record<string, number> = { 'presidio-analyzer': 20 };
+  const f1Ratio = (scores: ReturnType<typeof compare>, t: string) => {
+    const p = scores.presidio[t]?.f1 ?? 0;
+    const o = scores.ours[t]?.f1 ?? 0;
+    return p > 0 ? r3(o / p) : o > 0 ? 999 : 1;
+  };
   for (const t of compared) {
-    const p = presidio[t]?.f1 ?? 0;
-    ratios[`f1_${t}`] = p > 0 ? r3((ourScores[t]?.f1 ?? 0) / p) : (ourScores[t]?.f1 ?? 0) > 0 ? 999 : 1;
+    ratios[`f1_${t}`] = f1Ratio(own, t);
     targets[`f1_${t}`] = 1;
+  }
+  for (const t of researchTypes.filter((x) => compared.includes(x as PiiEntity))) {
+    ratios[`f1_research_${t}`] = f1Ratio(researchScores, t);
+    targets[`f1_research_${t}`] = 1;
   }
   const f1 = (scores: Record<string, Score>) => Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, r3(v.f1)]));
   console.log(JSON.stringify({
     bench: 'pii', unit: 'docs/s/core', ours: Math.round(oursRate), peers: { 'presidio-analyzer': r3(presidioRate) }, ratios, targets,
-    f1: { ours: f1(ourScores), 'presidio-analyzer': f1(presidio) },
-    labelled_docs: labelled.length, corpus_docs: corpus.length, regression_findings: regressionFindings, names: 'PERSON/LOCATION not recognised (gap)',
+    f1: { ours: f1(own.ours), 'presidio-analyzer': f1(own.presidio) },
+    f1_research: { ours: f1(researchScores.ours), 'presidio-analyzer': f1(researchScores.presidio) },
+    labelled_docs: labelled.length, research_sentences: research.length, corpus_docs: corpus.length, regression_findings: regressionFindings,
   }));
 }
 

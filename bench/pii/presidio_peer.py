@@ -2,7 +2,7 @@
 
 spaCy models download at run time (impossible here), so Presidio gets a blank English pipeline saved to a
 temp dir: its tokenizer and every pattern recognizer run, its spaCy NER (PERSON, LOCATION) does not.
-Usage: presidio_peer.py labelled.jsonl throughput.jsonl out.json
+Usage: presidio_peer.py out.json throughput.jsonl budget_cpu_seconds labelled.jsonl [labelled.jsonl ...]
 """
 import json
 import sys
@@ -24,7 +24,7 @@ ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADD
 
 
 def main() -> None:
-    labelled, throughput, out = sys.argv[1:4]
+    out, throughput, budget, labelled = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
     blank = Path(tempfile.mkdtemp()) / "blank_en"
     spacy.blank("en").to_disk(blank)
     analyzer = AnalyzerEngine(nlp_engine=SpacyNlpEngine(models=[{"lang_code": "en", "model_name": str(blank)}]),
@@ -32,13 +32,13 @@ def main() -> None:
     # UK_NINO ships disabled by default; enable it so every type we compare has Presidio's recognizer.
     analyzer.registry.add_recognizer(UkNinoRecognizer())
     active = sorted({e for r in analyzer.registry.get_recognizers("en", all_fields=True) for e in r.supported_entities} & set(ENTITIES))
-    predictions = []
-    for line in open(labelled, encoding="utf-8"):
-        doc = json.loads(line)
-        results = analyzer.analyze(text=doc["text"], language="en", entities=ENTITIES)
-        predictions.append([[r.entity_type, r.start, r.end, r.score] for r in results])
+    predictions = {}
+    for path in labelled:
+        predictions[path] = []
+        for line in open(path, encoding="utf-8"):
+            results = analyzer.analyze(text=json.loads(line)["text"], language="en", entities=ENTITIES)
+            predictions[path].append([[r.entity_type, r.start, r.end, r.score] for r in results])
     docs = [json.loads(line)["text"] for line in open(throughput, encoding="utf-8")]
-    budget = float(sys.argv[4]) if len(sys.argv) > 4 else 60.0
     start = time.process_time()
     done = 0
     for text in docs:

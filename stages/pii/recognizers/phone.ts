@@ -22,10 +22,14 @@ const REGIONS_BY_LANGUAGE: Record<string, readonly CountryCode[]> = {
 };
 const DEFAULT_REGIONS: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IL', 'IN', 'CA', 'BR'];
 
-/** Shapes that are numbers but not phones: ISO dates, year-prefixed ids (2024-000417), SSNs, dotted quads and versions, decimals. */
-const NOT_A_PHONE = /^\d{3}-\d{2}-\d{4}$|^\d{4}-\d{2}-\d{2}|^(?:19|20)\d{2}-\d|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d+(?:\.\d+){2,}$|^\d+\.\d+$/;
+/**
+ * Shapes that are numbers but not phones: ISO and short dates, year-prefixed ids (2024-000417), SSNs,
+ * dotted quads, decimals. Dotted versions (124.0.6367.118) stay candidates: they fail the grouping
+ * test below and so need a context word, while French and US dotted phones pass it.
+ */
+const NOT_A_PHONE = /^\d{3}-\d{2}-\d{4}$|^\d{4}-\d{2}-\d{2}|^(?:19|20)\d{2}-\d|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d{1,3}(?:\.\d{1,3}){3}$|^\d+\.\d+$/;
 
-const groups = (s: string) => (s.match(/\d+/g) ?? []).map((g) => g.length).join(',');
+const groups = (s: string) => (s.replace(/ ?(?:x|ext\.?) ?\d+$/, '').match(/\d+/g) ?? []).map((g) => g.length).join(',');
 
 /**
  * Candidates are digit runs with phone punctuation; libphonenumber (full metadata) decides validity. A
@@ -37,9 +41,10 @@ export const phone: Recognizer = {
   entity: 'PHONE',
   name: 'phone',
   prefilter: /\d{3}/,
-  patterns: [{ regex: /(?<![\w+.,\/:-])(?:\+|\(\+?)?\d[\d \-.()\/]{5,20}\d(?![\w\/:]|[.-]\d)/, score: 0.6 }],
+  // An extension (`x549`, `ext. 12`) belongs to the number; libphonenumber parses it off.
+  patterns: [{ regex: /(?<![\w+.,\/:-])(?:\+|\(\+?)?\d[\d \-.()\/]{5,20}\d(?: ?(?:x|ext\.?) ?\d{1,5})?(?![\w\/:]|[.-]\d)/, score: 0.6 }],
   validate(value, lang) {
-    const digits = value.replace(/\D/g, '');
+    const digits = value.replace(/ ?(?:x|ext\.?) ?\d+$/, '').replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15 || NOT_A_PHONE.test(value)) return false;
     const international = value.startsWith('+') || value.startsWith('(+');
     const home: readonly (CountryCode | undefined)[] = international ? [undefined] : (lang === null ? DEFAULT_REGIONS : REGIONS_BY_LANGUAGE[lang]) ?? [];
