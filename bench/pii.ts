@@ -24,6 +24,7 @@ const RESEARCH_SENTENCES = Number(process.env.PII_BENCH_RESEARCH ?? 6000);
 const THROUGHPUT_DOCS = 2000;
 /** CPU seconds Presidio gets on the throughput corpus: enough for a stable rate, short enough to run often. */
 const PRESIDIO_BUDGET_S = 40;
+const DATATROVE_BUDGET_S = 10;
 
 /** Presidio's names for the types both sides recognise. */
 const PRESIDIO_TYPES: Partial<Record<string, PiiEntity>> = {
@@ -97,6 +98,9 @@ function main(): void {
     predictions: Record<string, [string, number, number, number][][]>;
     throughput: { docs: number; cpu_seconds: number; docs_per_s: number };
   };
+  // datatrove's PIIFormatter scrubs emails and public IPs only: a speed reference, not a coverage one.
+  execFileSync(python, [join(ROOT, 'bench', 'pii', 'datatrove_peer.py'), join(dir, 'corpus.jsonl'), String(DATATROVE_BUDGET_S), join(dir, 'datatrove.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const datatrove = JSON.parse(readFileSync(join(dir, 'datatrove.json'), 'utf8')) as { docs_per_s: number };
   const compared = [...new Set(Object.values(PRESIDIO_TYPES))] as PiiEntity[];
   const oursOnly = config.entities.filter((e) => !compared.includes(e));
 
@@ -146,9 +150,10 @@ function main(): void {
   table(`labelled set (bench/pii/labelled.ts): ${labelled.length} docs, ${labelled.reduce((n, d) => n + d.gold.length, 0)} gold spans`, own, [...compared, ...oursOnly]);
   table(`presidio-research generator (presidio-evaluator PresidioSentenceFaker, seed 42): ${research.length} sentences, ${research.reduce((n, d) => n + d.gold.length, 0)} gold spans`, researchScores, researchTypes);
   console.log(`throughput on ${corpus.length} docs of mean ${Math.round(corpus.reduce((n, t) => n + t.length, 0) / corpus.length)} chars: ours ${oursRate.toFixed(0)} docs/s/core, presidio-analyzer ${presidioRate.toFixed(1)} docs/s/core (${peer.throughput.docs} docs in ${peer.throughput.cpu_seconds.toFixed(1)} CPU s)`);
+  console.log(`datatrove PIIFormatter (emails and IPs only): ${datatrove.docs_per_s.toFixed(0)} docs/s/core`);
   console.log(`no-PII regression set: ${regressionFindings} findings`);
 
-  const ratios: Record<string, number> = { 'presidio-analyzer': r3(oursRate / presidioRate) };
+  const ratios: Record<string, number> = { 'presidio-analyzer': r3(oursRate / presidioRate), 'datatrove-pii': r3(oursRate / datatrove.docs_per_s) };
   const targets: Record<string, number> = { 'presidio-analyzer': 20 };
   const f1Ratio = (scores: ReturnType<typeof compare>, t: string) => {
     const p = scores.presidio[t]?.f1 ?? 0;
@@ -165,7 +170,7 @@ function main(): void {
   }
   const f1 = (scores: Record<string, Score>) => Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, r3(v.f1)]));
   console.log(JSON.stringify({
-    bench: 'pii', unit: 'docs/s/core', ours: Math.round(oursRate), peers: { 'presidio-analyzer': r3(presidioRate) }, ratios, targets,
+    bench: 'pii', unit: 'docs/s/core', ours: Math.round(oursRate), peers: { 'presidio-analyzer': r3(presidioRate), 'datatrove-pii': Math.round(datatrove.docs_per_s) }, ratios, targets,
     f1: { ours: f1(own.ours), 'presidio-analyzer': f1(own.presidio) },
     f1_research: { ours: f1(researchScores.ours), 'presidio-analyzer': f1(researchScores.presidio) },
     labelled_docs: labelled.length, research_sentences: research.length, corpus_docs: corpus.length, regression_findings: regressionFindings,
