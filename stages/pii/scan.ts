@@ -15,7 +15,12 @@ export interface CompiledRecognizer {
   recognizer: Recognizer;
   patterns: { regex: RegExp; score: number; group: number; languages: readonly string[] | undefined }[];
   context: RegExp | null;
+  /** Validator verdicts by language and value: pages repeat numbers (footers, tables) and validation is pure. */
+  verdicts: Map<string, boolean | number>;
 }
+
+/** Bound on remembered verdicts per recognizer and task; the map starts over when full. */
+const MAX_VERDICTS = 50_000;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -37,6 +42,7 @@ export function compileRecognizer(recognizer: Recognizer): CompiledRecognizer {
       languages: p.languages,
     })),
     context: contextRegex(recognizer.context),
+    verdicts: new Map(),
   };
 }
 
@@ -63,7 +69,7 @@ function contextDistance(text: string, start: number, end: number, context: RegE
  */
 export function scanText(text: string, recognizers: readonly CompiledRecognizer[], lang: string | null, minScore: number, allowed: (entity: PiiEntity, value: string) => boolean): Finding[] {
   const found: Finding[] = [];
-  for (const { recognizer, patterns, context } of recognizers) {
+  for (const { recognizer, patterns, context, verdicts } of recognizers) {
     const pre = recognizer.prefilter;
     if (typeof pre === 'string' ? !text.includes(pre) : !pre.test(text)) continue;
     for (const p of patterns) {
@@ -74,7 +80,7 @@ export function scanText(text: string, recognizers: readonly CompiledRecognizer[
         const value = m[p.group];
         if (!at || value === undefined) continue;
         if (recognizer.notAfter?.test(text.slice(Math.max(0, at[0] - 16), at[0]))) continue;
-        const verdict = recognizer.validate ? recognizer.validate(value, lang) : true;
+        const verdict = recognizer.validate ? validated(recognizer.validate, verdicts, value, lang) : true;
         if (verdict === false) continue;
         let score = typeof verdict === 'number' ? verdict : p.score;
         const near = score < 1 && context ? contextDistance(text, at[0], at[1], context) : -1;
@@ -85,6 +91,17 @@ export function scanText(text: string, recognizers: readonly CompiledRecognizer[
     }
   }
   return resolveOverlaps(found);
+}
+
+function validated(validate: NonNullable<Recognizer['validate']>, verdicts: Map<string, boolean | number>, value: string, lang: string | null): boolean | number {
+  const key = `${lang ?? ''}\u0000${value}`;
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdict = validate(value, lang);
+    verdicts.set(key, verdict);
+  }
+  return verdict;
 }
 
 function resolveOverlaps(found: Finding[]): Finding[] {

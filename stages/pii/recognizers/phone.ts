@@ -42,18 +42,22 @@ export const phone: Recognizer = {
   name: 'phone',
   prefilter: /\d{3}/,
   // An extension (`x549`, `ext. 12`) belongs to the number; libphonenumber parses it off.
-  patterns: [{ regex: /(?<![\w+.,\/:-])(?:\+|\(\+?)?\d[\d \-.()\/]{5,20}\d(?: ?(?:x|ext\.?) ?\d{1,5})?(?![\w\/:]|[.-]\d)/, score: 0.6 }],
+  patterns: [{ regex: /(?<![\w+.\/:-])(?<!\d,)(?:\+|\(\+?)?\d[\d \-.()\/]{5,20}\d(?: ?(?:x|ext\.?) ?\d{1,5})?(?![\w\/:]|[.-]\d)/, score: 0.6 }],
   validate(value, lang) {
     const digits = value.replace(/ ?(?:x|ext\.?) ?\d+$/, '').replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15 || NOT_A_PHONE.test(value)) return false;
     const international = value.startsWith('+') || value.startsWith('(+');
+    // A one-digit group after the first marks versions, ISBNs and section numbers (4.5.3.1.10), not a
+    // national phone number; checked before libphonenumber, which costs ~0.1 ms a call.
+    if (!international && /\D\d(?:\D|$)/.test(value.replace(/ ?(?:x|ext\.?) ?\d+$/, ''))) return false;
     const home: readonly (CountryCode | undefined)[] = international ? [undefined] : (lang === null ? DEFAULT_REGIONS : REGIONS_BY_LANGUAGE[lang]) ?? [];
     const written = groups(value);
     let best: number | false = false;
     // Regions of other languages only for grouped numbers: a bare digit run abroad is an id far more often.
     const abroad = international || !written.includes(',') ? [] : DEFAULT_REGIONS.filter((r) => !home.includes(r));
     for (const region of [...home, ...abroad]) {
-      const parsed = parsePhoneNumberFromString(value, region);
+      // `+41 (0)89 …`: the bracketed trunk zero is dialled only at home, so drop it for the international form.
+      const parsed = parsePhoneNumberFromString(international ? value.replace('(0)', '') : value, region);
       if (!parsed?.isValid()) continue;
       // Mainland mobiles are CN_MOBILE's: the more specific type.
       if (parsed.country === 'CN' && parsed.getType() === 'MOBILE') return false;
