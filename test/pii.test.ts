@@ -169,3 +169,13 @@ test('the web-pii example pipeline is valid and scrubs PII between langid and sh
   const stage = spec.stages[2];
   assert.equal(stage?.stage === 'pii' ? stage.modes.PRIVATE_KEY : null, 'drop');
 });
+
+test('phones are read in international, national, dotted and extension formats, in the regions of the page language', () => {
+  assert.deepEqual(find('Office +44 20 7946 0018, desk (212) 736-4021 x204, Zürich +41 (0)44 668 18 00.').map(([, v]) => v),
+    ['+44 20 7946 0018', '(212) 736-4021 x204', '+41 (0)44 668 18 00']);
+  assert.deepEqual(find('Réservations au 04.94.38.88.56 ou sur place.', 'fr'), [['PHONE', '04.94.38.88.56']]);
+  // The same digits in an English page: French grouping counts only next to a context word.
+  assert.deepEqual(find('Lottery draw: 04 94 38 88 56, jackpot unclaimed.'), []);
+  assert.deepEqual(find('You can call 04.94.38.88.56 after 5pm.'), [['PHONE', '04.94.38.88.56']]);
+  assert.deepEqual(find('ISBN 978-3-16-148410-0, build 10.0.19041.1415, released 2023-11-05, 8,336,817 people'), []);
+});

@@ -40,7 +40,7 @@ const groups = (s: string) => (s.replace(/ ?(?:x|ext\.?) ?\d+$/, '').match(/\d+/
 export const phone: Recognizer = {
   entity: 'PHONE',
   name: 'phone',
-  prefilter: /\d{3}/,
+  prefilter: /\d\d/,
   // An extension (`x549`, `ext. 12`) belongs to the number; libphonenumber parses it off.
   patterns: [{ regex: /(?<![\w+.\/:-])(?<!\d,)(?:\+|\(\+?)?\d[\d \-.()\/]{5,20}\d(?: ?(?:x|ext\.?) ?\d{1,5})?(?![\w\/:]|[.-]\d)/, score: 0.6 }],
   validate(value, lang) {
