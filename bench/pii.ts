@@ -124,14 +124,21 @@ function main(): void {
   const researchTypes = [...compared.filter((t) => research.some((d) => d.gold.some((g) => g[0] === t))), 'PERSON', 'LOCATION'];
   const researchScores = compare(research, peer.predictions[researchFile] ?? [], researchTypes);
 
-  // Throughput: the whole stage (scan and redact), single thread, CPU time, repeated to at least 5 s.
-  const scrub = piiScrubber(config);
+  // Throughput: the whole stage (scan and redact), single thread, CPU time, at least 5 s. The corpus
+  // repeats its PII sentences, so the headline builds a fresh scrubber per document (no validator
+  // verdict reused across documents, recognizer compilation included); the task-wide reuse the stage
+  // really does is reported beside it.
   const docs = corpus.map((text, i) => doc(text, 'en', i));
-  for (const d of docs.slice(0, 200)) scrub(d);
-  let done = 0;
-  const start = cpuSeconds();
-  while (cpuSeconds() - start < 5) for (const d of docs) { scrub(d); done++; }
-  const oursRate = done / (cpuSeconds() - start);
+  const rate = (scrubberFor: () => (d: Document) => unknown) => {
+    for (const d of docs.slice(0, 200)) scrubberFor()(d);
+    let done = 0;
+    const start = cpuSeconds();
+    while (cpuSeconds() - start < 5) for (const d of docs) { scrubberFor()(d); done++; }
+    return done / (cpuSeconds() - start);
+  };
+  const oursRate = rate(() => piiScrubber(config));
+  const shared = piiScrubber(config);
+  const oursReuseRate = rate(() => shared);
   const presidioRate = peer.throughput.docs_per_s;
 
   const regressionDir = join(ROOT, 'fixtures', 'pii', 'no-pii');
@@ -150,6 +157,7 @@ function main(): void {
   table(`labelled set (bench/pii/labelled.ts): ${labelled.length} docs, ${labelled.reduce((n, d) => n + d.gold.length, 0)} gold spans`, own, [...compared, ...oursOnly]);
   table(`presidio-research generator (presidio-evaluator PresidioSentenceFaker, seed 42): ${research.length} sentences, ${research.reduce((n, d) => n + d.gold.length, 0)} gold spans`, researchScores, researchTypes);
   console.log(`throughput on ${corpus.length} docs of mean ${Math.round(corpus.reduce((n, t) => n + t.length, 0) / corpus.length)} chars: ours ${oursRate.toFixed(0)} docs/s/core, presidio-analyzer ${presidioRate.toFixed(1)} docs/s/core (${peer.throughput.docs} docs in ${peer.throughput.cpu_seconds.toFixed(1)} CPU s)`);
+  console.log(`ours with verdicts reused across the task's documents: ${oursReuseRate.toFixed(0)} docs/s/core`);
   console.log(`datatrove PIIFormatter (emails and IPs only): ${datatrove.docs_per_s.toFixed(0)} docs/s/core`);
   console.log(`no-PII regression set: ${regressionFindings} findings`);
 
@@ -173,7 +181,7 @@ function main(): void {
     bench: 'pii', unit: 'docs/s/core', ours: Math.round(oursRate), peers: { 'presidio-analyzer': r3(presidioRate), 'datatrove-pii': Math.round(datatrove.docs_per_s) }, ratios, targets,
     f1: { ours: f1(own.ours), 'presidio-analyzer': f1(own.presidio) },
     f1_research: { ours: f1(researchScores.ours), 'presidio-analyzer': f1(researchScores.presidio) },
-    labelled_docs: labelled.length, research_sentences: research.length, corpus_docs: corpus.length, regression_findings: regressionFindings,
+    ours_with_verdict_reuse: Math.round(oursReuseRate), labelled_docs: labelled.length, research_sentences: research.length, corpus_docs: corpus.length, regression_findings: regressionFindings,
   }));
 }
 
