@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { IngestConfig } from './stages/ingest.js';
 import { LangidConfig } from './stages/langid.js';
+import { PiiConfig } from './stages/pii.js';
 import { QualityConfig } from './stages/quality.js';
 import { ShardConfig } from './stages/shard.js';
 
-export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, ShardConfig]);
+export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, PiiConfig, ShardConfig]);
 export type StageConfig = z.infer<typeof StageConfig>;
 
 export const PipelineSpec = z

@@ -9,7 +9,9 @@ import type { Storage } from './storage/types.js';
 export type Outcome =
   | { action: 'keep'; meta?: DocumentMeta; detail?: Record<string, unknown> }
   | { action: 'modify'; text: string; meta?: DocumentMeta; detail?: Record<string, unknown> }
-  | { action: 'drop'; reason: string; meta?: DocumentMeta; detail?: Record<string, unknown> };
+  | { action: 'drop'; reason: string; meta?: DocumentMeta; detail?: Record<string, unknown>;
+      /** What rejected/ keeps instead of the original text, when the original must not be stored (PII). */
+      text?: string };
 
 interface StageBase<C> {
   name: string;

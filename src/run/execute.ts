@@ -166,7 +166,8 @@ async function runMap(
     const outcome = await decide(doc);
     const annotated: Document = outcome.meta ? { ...doc, meta: { ...doc.meta, ...outcome.meta } } : doc;
     if (outcome.action === 'drop') {
-      drop(tally, fragment, rejected, annotated, outcome.reason, outcome.detail ?? {}, def.name);
+      const stored = outcome.text === undefined ? annotated : { ...annotated, text: outcome.text };
+      drop(tally, fragment, rejected, stored, outcome.reason, outcome.detail ?? {}, def.name);
       continue;
     }
     if (outcome.action === 'modify') {
