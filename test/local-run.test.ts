@@ -134,3 +134,13 @@ test('an input pattern that matches nothing is a config error naming the pattern
   assert.equal('code' in result ? result.code : 0, 2);
   assert.match(result.stderr, /stages\[0\]\.inputs\[0\]\.uri: no files match missing\/\*\.jsonl/);
 });
+
+test('a config error raised inside a task thread is reported as a config error, without a stack trace', async () => {
+  const env = { ...process.env };
+  delete env.CORPUSFLOW_PII_KEY;
+  const out = await tempDir('threadconfig');
+  const result = await run('node', [CLI, 'run', join(ROOT, 'pipelines', 'web-pii.yaml'), '--out', out], { env }).catch((e: { code: number; stderr: string }) => e);
+  assert.equal('code' in result ? result.code : 0, 2);
+  assert.match(result.stderr, /^corpusflow: pii\.pseudonym_key_env: environment variable CORPUSFLOW_PII_KEY is not set/m);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});

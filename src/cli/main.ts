@@ -173,7 +173,9 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const e = err as Error;
-    process.stderr.write(`corpusflow: ${e instanceof ConfigError ? e.message : (e.stack ?? e.message)}\n`);
-    process.exitCode = e instanceof ConfigError || e.name === 'ConfigError' ? 2 : 1;
+    // A ConfigError thrown in a task thread arrives as a TaskError carrying the same name.
+    const config = e instanceof ConfigError || e.name === 'ConfigError';
+    process.stderr.write(`corpusflow: ${config ? e.message : (e.stack ?? e.message)}\n`);
+    process.exitCode = config ? 2 : 1;
   },
 );

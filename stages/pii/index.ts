@@ -1,3 +1,4 @@
+import { ConfigError } from '../../src/pipeline.js';
 import { PiiConfig, type PiiEntity, type PiiPolicy } from '../../schemas/stages/pii.js';
 import type { Document } from '../../schemas/document.js';
 import type { MapStage, Outcome } from '../../src/stage.js';
@@ -36,9 +37,9 @@ const usesPseudonyms = (p: PiiPolicy) => p.mode === 'pseudonym' || Object.values
 function pseudonymKey(config: PiiConfig): Buffer | null {
   if (!usesPseudonyms(config) && !config.sources.some(usesPseudonyms)) return null;
   const raw = process.env[config.pseudonym_key_env];
-  if (!raw) throw new Error(`pii.pseudonym_key_env: environment variable ${config.pseudonym_key_env} is not set (pseudonym mode needs a secret key)`);
+  if (!raw) throw new ConfigError(`pii.pseudonym_key_env: environment variable ${config.pseudonym_key_env} is not set (pseudonym mode needs a secret key)`);
   const key = Buffer.from(raw, 'utf8');
-  if (key.length < MIN_KEY_BYTES) throw new Error(`pii.pseudonym_key_env: the key in ${config.pseudonym_key_env} must be at least ${MIN_KEY_BYTES} bytes`);
+  if (key.length < MIN_KEY_BYTES) throw new ConfigError(`pii.pseudonym_key_env: the key in ${config.pseudonym_key_env} must be at least ${MIN_KEY_BYTES} bytes`);
   return key;
 }
 
