@@ -2,29 +2,17 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { runLocal } from '../src/executors/local.js';
 import { resetStorageCache, storageFor } from '../src/storage/index.js';
 import { query } from './helpers/catalog.js';
 import { FIXTURES, request, tempDir, writePipeline } from './helpers/pipelines.js';
-import { startS3Server, type S3Server } from './helpers/s3-server.js';
+import { startS3ForRuns, type S3Server } from './helpers/s3-server.js';
 
 let s3: S3Server;
 let warc: Buffer;
 
 before(async () => {
-  s3 = await startS3Server();
-  // Worker threads copy process.env when they start, so the pool's threads see the same endpoint.
-  Object.assign(process.env, {
-    CORPUSFLOW_S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-  });
-  resetStorageCache();
-  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
-  await client.send(new CreateBucketCommand({ Bucket: 'corpus' }));
-  client.destroy();
+  s3 = await startS3ForRuns('corpus');
   const names = ['whirlwind.warc.gz', 'warcio-example.warc.gz', 'warcio-example-resource.warc.gz'];
   warc = Buffer.concat(await Promise.all(names.map((n) => readFile(join(FIXTURES, 'warc', n)))));
   await storageFor('s3://corpus/crawl/mixed.warc.gz').write('s3://corpus/crawl/mixed.warc.gz', warc);

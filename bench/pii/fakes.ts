@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { composeIBAN, friendlyFormatIBAN, isValidIBAN } from 'ibantools';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { BECH32, bech32Polymod } from '../../stages/pii/checksums.js';
 
 /** Fake but valid PII values (checksums hold) from a seeded generator, for the labelled set and tests. */
 export class Fakes {
@@ -200,8 +201,6 @@ function base58(bytes: Buffer): string {
   return s;
 }
 
-const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-
 /** A P2WPKH address (BIP-173): witness version 0, 20-byte program, bech32 checksum. */
 function bech32Address(program: Buffer): string {
   const data = [0];
@@ -217,14 +216,7 @@ function bech32Address(program: Buffer): string {
   }
   if (bits > 0) data.push((acc << (5 - bits)) & 31);
   const values = [3, 3, 0, 2, 3, ...data, 0, 0, 0, 0, 0, 0];
-  const gen = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-  let chk = 1;
-  for (const v of values) {
-    const top = chk >>> 25;
-    chk = ((chk & 0x1ffffff) << 5) ^ v;
-    for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk ^= gen[i] ?? 0;
-  }
-  const mod = (chk ^ 1) >>> 0;
+  const mod = (bech32Polymod(values) ^ 1) >>> 0;
   const checksum = Array.from({ length: 6 }, (_, i) => (mod >>> (5 * (5 - i))) & 31);
   return `bc1${[...data, ...checksum].map((v) => BECH32[v]).join('')}`;
 }

@@ -11,6 +11,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { resetStorageCache } from '../../src/storage/index.js';
 
 export interface S3Server {
   endpoint: string;
@@ -144,4 +146,28 @@ export async function startS3Server(): Promise<S3Server> {
     }
   }
   throw lastError;
+}
+
+/**
+ * A loopback S3 server that whole pipeline runs use: its endpoint and credentials go into the
+ * environment (worker threads copy process.env when they start), and `bucket` exists.
+ */
+export async function startS3ForRuns(bucket: string): Promise<S3Server> {
+  const s3 = await startS3Server();
+  Object.assign(process.env, {
+    CORPUSFLOW_S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  });
+  resetStorageCache();
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  client.destroy();
+  return s3;
 }
