@@ -11,6 +11,7 @@ import type { RunSummary } from '../schemas/run.js';
 import { runLocal } from '../src/executors/local.js';
 import { readDocuments } from '../src/parts/documents.js';
 import { readNpy } from '../src/release/npy.js';
+import { readSamples } from '../src/release/reader.js';
 import { readTar, TarError } from '../src/release/tar-read.js';
 import { TarWriter } from '../src/release/tar.js';
 import { samplesOf, verifyRelease } from '../src/release/verify.js';
@@ -202,4 +203,17 @@ test('diff names every config difference between two releases of different pipel
   assert.match(diff.stdout, /pipeline\.stages\.2\.seq_len: 512 -> 256/);
   assert.match(diff.stdout, /packing\.seq_len: 512 -> 256/);
   assert.match(diff.stdout, /documents {2}\+0 -0 \(314 in both\)/);
+});
+
+test('the TypeScript reader streams every sample in order and resumes at a sample index in a later shard', async () => {
+  const all = [];
+  for await (const s of readSamples(a.release_dir)) all.push(s);
+  const manifest = await manifestOf(a.release_dir);
+  assert.equal(all.length, manifest.totals.samples);
+  assert.deepEqual(all.map((s) => s.index), all.map((_, i) => i));
+  assert.equal(all.reduce((n, s) => n + s.tokens.length, 0), manifest.totals.tokens);
+  const resumed = [];
+  for await (const s of readSamples(a.release_dir, { start: 37 })) resumed.push(s);
+  assert.equal(resumed.length, all.length - 37);
+  assert.deepEqual({ key: resumed[0]?.key, shard: resumed[0]?.shard, tokens: [...(resumed[0]?.tokens ?? [])] }, { key: all[37]?.key, shard: all[37]?.shard, tokens: [...(all[37]?.tokens ?? [])] });
 });
