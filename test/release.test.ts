@@ -67,6 +67,14 @@ test('a rerun gives a byte-identical release: manifest, index and every shard', 
   for (const s of shards) assert.deepEqual(await readFile(join(b.release_dir, 'shards', s)), await readFile(join(a.release_dir, 'shards', s)), s);
 });
 
+test('the manifest names the tokenizer with the vocabulary hash tiktoken pins for cl100k_base', async () => {
+  const { tokenizer } = await manifestOf(a.release_dir);
+  assert.equal(tokenizer.name, 'cl100k_base');
+  assert.equal(tokenizer.vocab_size, 100277);
+  // tiktoken_ext/openai_public.py: expected_hash of cl100k_base.tiktoken.
+  assert.equal(tokenizer.vocab_sha256, '223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7');
+});
+
 test('verify passes on a fresh release and catches a flipped byte in a shard, naming it', async () => {
   const ok = await cli('verify', b.release_dir);
   assert.equal(ok.code, 0, ok.stderr);
