@@ -223,5 +223,7 @@ test('the TypeScript reader streams every sample in order and resumes at a sampl
   const resumed = [];
   for await (const s of readSamples(a.release_dir, { start: 37 })) resumed.push(s);
   assert.equal(resumed.length, all.length - 37);
+  const { stdout } = await exec(python, [join(ROOT, 'test', 'python', 'resume_webdataset.py'), a.release_dir, '37']);
+  assert.deepEqual(JSON.parse(stdout), resumed.map((s) => s.key), 'Python webdataset resumes at the same sample');
   assert.deepEqual({ key: resumed[0]?.key, shard: resumed[0]?.shard, tokens: [...(resumed[0]?.tokens ?? [])] }, { key: all[37]?.key, shard: all[37]?.shard, tokens: [...(all[37]?.tokens ?? [])] });
 });
