@@ -5,6 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { ReleaseManifest } from '../../schemas/release.js';
 import { RunPlan } from '../../schemas/run.js';
 import { canonicalJson, sha256Hex } from '../hash.js';
+import { ConfigError } from '../pipeline.js';
 import { CatalogReader } from '../provenance/reader.js';
 import { joinUri, storageFor } from '../storage/index.js';
 import { writeDataCard } from './datacard.js';
@@ -34,7 +35,7 @@ interface SampleDoc {
 /** The folder above `v<N>`, where every version of a release lives. */
 function releaseRoot(release: string): { root: string; version: number } {
   const m = /^(.*)\/v(\d+)\/?$/.exec(release);
-  if (!m?.[1]) throw new Error(`${release} is not a release version folder (…/releases/<name>/v<N>)`);
+  if (!m?.[1]) throw new ConfigError(`${release} is not a release version folder (…/releases/<name>/v<N>)`);
   return { root: m[1], version: Number(m[2]) };
 }
 

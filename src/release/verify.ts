@@ -1,5 +1,6 @@
 import { ReleaseManifest } from '../../schemas/release.js';
 import { sha256Hex } from '../hash.js';
+import { ConfigError } from '../pipeline.js';
 import { joinUri, storageFor } from '../storage/index.js';
 import { readNpy } from './npy.js';
 import { readTar, TarError, type TarMember } from './tar-read.js';
@@ -16,7 +17,8 @@ export interface VerifyReport {
 export async function readManifest(release: string): Promise<ReleaseManifest> {
   const uri = joinUri(release, 'manifest.json');
   const storage = storageFor(uri);
-  if (!(await storage.exists(uri))) throw new Error(`no manifest.json in ${release}: not a finished release`);
+  // A user naming the wrong folder: exit 2 with the message, as for a bad pipeline file.
+  if (!(await storage.exists(uri))) throw new ConfigError(`no manifest.json in ${release}: not a finished release`);
   return ReleaseManifest.parse(JSON.parse((await storage.read(uri)).toString('utf8')));
 }
 
