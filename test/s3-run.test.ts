@@ -5,6 +5,8 @@ import { after, before, test } from 'node:test';
 import { ReleaseManifest } from '../schemas/release.js';
 import { runLocal } from '../src/executors/local.js';
 import { sha256Hex } from '../src/hash.js';
+import { forgetRelease } from '../src/release/forget.js';
+import { verifyRelease } from '../src/release/verify.js';
 import { resetStorageCache, storageFor } from '../src/storage/index.js';
 import { query } from './helpers/catalog.js';
 import { FIXTURES, request, tempDir, writePipeline } from './helpers/pipelines.js';
@@ -60,4 +62,19 @@ test('a pipeline reads its inputs from S3 and writes its run and release to S3',
   assert.equal(docs?.on_s3, 376);
   const kept = await query(catalog, "SELECT DISTINCT json_extract_string(detail, '$.lang') AS lang FROM doc_events WHERE stage = 'langid' AND action = 'keep' ORDER BY lang");
   assert.deepEqual(kept.map((k) => k.lang), ['de', 'en', 'fr']);
+});
+
+test('verify and forget work on a release in S3: v2 is written beside v1 and verifies', async () => {
+  const v1 = 's3://corpus/out/releases/s3demo/v1';
+  assert.deepEqual((await verifyRelease(v1)).problems, []);
+  const store = storageFor(v1);
+  const [row] = await query(await store.localPath(`${v1}/provenance.duckdb`), 'SELECT domain FROM documents WHERE doc_id IN (SELECT doc_id FROM samples) AND domain IS NOT NULL ORDER BY domain LIMIT 1');
+  const result = await forgetRelease(v1, { domain: String(row?.domain) }, { reason: 'publisher opt-out' });
+  assert.equal(result.release_dir, 's3://corpus/out/releases/s3demo/v2');
+  assert.ok(result.doc_ids.length > 0 && result.rewritten.length > 0);
+  assert.deepEqual((await verifyRelease(result.release_dir)).problems, []);
+  const [m1, m2] = await Promise.all([v1, result.release_dir].map(async (r) => ReleaseManifest.parse(JSON.parse((await store.read(`${r}/manifest.json`)).toString('utf8')))));
+  for (const name of result.carried) assert.equal(m2?.shards.find((s) => s.name === name)?.sha256, m1?.shards.find((s) => s.name === name)?.sha256);
+  const [erased] = await query(await store.localPath(`${result.release_dir}/provenance.duckdb`), "SELECT count(*) AS n FROM erasures WHERE reason = 'publisher opt-out'");
+  assert.equal(erased?.n, result.doc_ids.length);
 });

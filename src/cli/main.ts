@@ -7,6 +7,7 @@ import { runLocal } from '../executors/local.js';
 import { ConfigError, loadPipeline, pipelineJsonSchema } from '../pipeline.js';
 import { auditCommand, traceCommand } from './audit.js';
 import { formatSummary, progressPrinter } from './progress.js';
+import { diffCommand, forgetCommand, verifyCommand } from './release.js';
 import { newRunId } from './run-id.js';
 
 const USAGE = `corpusflow: web crawls to deduplicated, tokenized WebDataset shards, with provenance
@@ -32,6 +33,14 @@ Usage:
   corpusflow audit <release> [PRESET | SQL] [--param NAME=VALUE]... [--json]
       answer a preset question (licenses, filter-funnel, pii-summary, languages, sources, ...; none
       lists them) or run one read-only SQL statement on the release's provenance.duckdb
+  corpusflow verify <release> [--json]
+      re-hash every shard against manifest.json, parse each tar (no links, no names outside the
+      folder) and check sample and token counts; exit 1 on any fault
+  corpusflow diff <releaseA> <releaseB> [--json]
+      documents added and removed, token and sample deltas, changed shards and config differences
+  corpusflow forget <release> --url U | --domain D | --doc-id D [--reason R] [--json]
+      erase documents after release: writes v<N+1> rewriting only the shards that hold them,
+      records the request in its provenance and data card
   corpusflow crawl <urls.txt> --warc FILE.warc.gz [--concurrency N] [--per-host N] [--delay-ms MS]
                    [--retries N] [--user-agent UA]
       fetch the URLs (one per line) politely (robots.txt, per-host limits, retries) into a WARC
@@ -56,6 +65,8 @@ const OPTIONS = {
   url: { type: 'string' },
   'doc-id': { type: 'string' },
   sample: { type: 'string' },
+  domain: { type: 'string' },
+  reason: { type: 'string' },
   param: { type: 'string', multiple: true },
   html: { type: 'string' },
   epoch: { type: 'string' },
@@ -146,6 +157,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'trace':
       return traceCommand(file, { url: values.url, docId: values['doc-id'], sample: values.sample, json: values.json });
+    case 'verify':
+      return verifyCommand(file, values.json);
+    case 'diff':
+      return diffCommand(file, query, values.json);
+    case 'forget':
+      return forgetCommand(file, { url: values.url, domain: values.domain, docId: values['doc-id'], reason: values.reason, json: values.json });
     case 'audit':
       return auditCommand(file, query, { params: values.param ?? [], json: values.json });
     case 'worker': {

@@ -13,6 +13,17 @@ function displayUri(uri: string, baseDir: string): string {
   return uri.startsWith('s3://') ? uri : relative(baseDir, uri);
 }
 
+/** index.wids.json: wids resolves shard URLs relative to the index file. */
+export function widsIndex(manifest: ReleaseManifest): string {
+  const index = {
+    __kind__: 'wids-shard-index-v1',
+    wids_version: 1,
+    name: `${manifest.name}-v${manifest.version}`,
+    shardlist: manifest.shards.map((s) => ({ url: `shards/${s.name}`, nsamples: s.samples, filesize: s.bytes })),
+  };
+  return `${JSON.stringify(index, null, 2)}\n`;
+}
+
 /**
  * Write index.wids.json, the data card (from the catalog already in the release) and then manifest.json into the release folder. The manifest goes last: a
  * version without one is unfinished and the next run may overwrite it.
@@ -59,15 +70,8 @@ export async function publishRelease(workDir: string): Promise<ReleaseManifest> 
     },
     files: { index: 'index.wids.json', provenance: 'provenance.duckdb', datacard: DATACARD_FILES },
   });
-  // wids resolves shard URLs relative to the index file.
-  const index = {
-    __kind__: 'wids-shard-index-v1',
-    wids_version: 1,
-    name: `${manifest.name}-v${manifest.version}`,
-    shardlist: shards.map((s) => ({ url: `shards/${s.name}`, nsamples: s.samples, filesize: s.bytes })),
-  };
   const indexUri = joinUri(plan.release_dir, 'index.wids.json');
-  await storageFor(indexUri).write(indexUri, `${JSON.stringify(index, null, 2)}\n`);
+  await storageFor(indexUri).write(indexUri, widsIndex(manifest));
   await writeDataCard(plan.release_dir, plan.base_dir);
   const manifestUri = joinUri(plan.release_dir, 'manifest.json');
   await storageFor(manifestUri).write(manifestUri, `${JSON.stringify(manifest, null, 2)}\n`);

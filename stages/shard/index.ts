@@ -5,7 +5,7 @@ import { npyBytes } from '../../src/release/npy.js';
 import { TarWriter } from '../../src/release/tar.js';
 import type { GlobalStage, PhaseContext } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
-import { tokenizer } from './tokenizers.js';
+import { tokenizer, vocabularySha256 } from './tokenizers.js';
 
 /** What the tokenize phase records per document, next to its tokens. */
 interface TokenizedDoc {
@@ -132,7 +132,7 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
   if (fill > 0) await emitSample();
   await closeShard();
 
-  ctx.stats.tokenizer = { name: tok.name, package: tok.package, vocab_size: tok.vocab_size, eos_id: tok.eos_id, dtype: Dtype === Uint16Array ? 'uint16' : 'uint32' };
+  ctx.stats.tokenizer = { name: tok.name, package: tok.package, vocab_size: tok.vocab_size, vocab_sha256: await vocabularySha256(tok.name), eos_id: tok.eos_id, dtype: Dtype === Uint16Array ? 'uint16' : 'uint32' };
   ctx.stats.packing = { seq_len, samples_per_shard, separator: 'eos', remainder: 'last sample is shorter' };
   ctx.stats.shards = shards;
   ctx.stats.samples = sampleIndex;

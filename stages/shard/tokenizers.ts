@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { TokenizerName } from '../../schemas/stages/shard.js';
 
@@ -36,4 +37,16 @@ export function tokenizer(name: TokenizerName): Promise<Tokenizer> {
     loaded.set(name, t);
   }
   return t;
+}
+
+/**
+ * sha256 of the vocabulary in tiktoken's own file format (base64 token, space, rank, newline per
+ * rank), so it equals the `expected_hash` tiktoken pins for the published .tiktoken file
+ * (tiktoken_ext/openai_public.py): a reader can check the manifest's vocabulary against tiktoken's.
+ */
+export async function vocabularySha256(name: TokenizerName): Promise<string> {
+  const ranks = (await import(`gpt-tokenizer/bpeRanks/${name}`) as { default: (string | number[])[] }).default;
+  const hash = createHash('sha256');
+  ranks.forEach((token, rank) => hash.update(`${(typeof token === 'string' ? Buffer.from(token, 'utf8') : Buffer.from(token)).toString('base64')} ${rank}\n`));
+  return hash.digest('hex');
 }

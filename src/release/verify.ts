@@ -1,0 +1,104 @@
+import { ReleaseManifest } from '../../schemas/release.js';
+import { sha256Hex } from '../hash.js';
+import { ConfigError } from '../pipeline.js';
+import { joinUri, storageFor } from '../storage/index.js';
+import { readNpy } from './npy.js';
+import { readTar, TarError, type TarMember } from './tar-read.js';
+
+export interface VerifyReport {
+  release: string;
+  shards: number;
+  samples: number;
+  tokens: number;
+  /** Empty when the release is intact; otherwise one line per fault, naming the file. */
+  problems: string[];
+}
+
+export async function readManifest(release: string): Promise<ReleaseManifest> {
+  const uri = joinUri(release, 'manifest.json');
+  const storage = storageFor(uri);
+  // A user naming the wrong folder: exit 2 with the message, as for a bad pipeline file.
+  if (!(await storage.exists(uri))) throw new ConfigError(`no manifest.json in ${release}: not a finished release`);
+  return ReleaseManifest.parse(JSON.parse((await storage.read(uri)).toString('utf8')));
+}
+
+/** Group tar members into WebDataset samples: the key is the name up to its first dot. */
+export function samplesOf(members: TarMember[]): Map<string, Map<string, Buffer>> {
+  const samples = new Map<string, Map<string, Buffer>>();
+  for (const m of members) {
+    const dot = m.name.indexOf('.');
+    const key = dot < 0 ? m.name : m.name.slice(0, dot);
+    let s = samples.get(key);
+    if (!s) samples.set(key, (s = new Map()));
+    s.set(dot < 0 ? '' : m.name.slice(dot + 1), m.data);
+  }
+  return samples;
+}
+
+/** Check one shard's members: every sample has its tokens and JSON, and they agree on the token count. */
+function checkSamples(name: string, tar: Buffer, problems: string[]): { samples: number; tokens: number } {
+  let members: TarMember[];
+  try {
+    members = readTar(tar);
+  } catch (e) {
+    if (!(e instanceof TarError)) throw e;
+    problems.push(`${name}: ${e.message}`);
+    return { samples: 0, tokens: 0 };
+  }
+  const samples = samplesOf(members);
+  let tokens = 0;
+  for (const [key, files] of samples) {
+    const npy = files.get('tokens.npy');
+    const json = files.get('json');
+    if (!npy || !json || files.size !== 2) {
+      problems.push(`${name}: sample ${key} has members [${[...files.keys()].join(', ')}], expected json and tokens.npy`);
+      continue;
+    }
+    const count = readNpy(npy).length;
+    const meta = JSON.parse(json.toString('utf8')) as { tokens: number };
+    if (meta.tokens !== count) problems.push(`${name}: sample ${key} says ${meta.tokens} tokens, its .npy holds ${count}`);
+    tokens += count;
+  }
+  return { samples: samples.size, tokens };
+}
+
+/**
+ * Re-check a release against its manifest: every shard's size and sha256, every tar parsed with
+ * our own reader (no links, no names outside the folder), sample and token counts, equal sample
+ * counts in every shard but the last, the totals and index.wids.json.
+ */
+export async function verifyRelease(release: string): Promise<VerifyReport> {
+  const manifest = await readManifest(release);
+  const problems: string[] = [];
+  let samples = 0;
+  let tokens = 0;
+  for (const [i, shard] of manifest.shards.entries()) {
+    const uri = joinUri(release, 'shards', shard.name);
+    const storage = storageFor(uri);
+    if (!(await storage.exists(uri))) {
+      problems.push(`${shard.name}: missing`);
+      continue;
+    }
+    const tar = await storage.read(uri);
+    if (tar.length !== shard.bytes) problems.push(`${shard.name}: ${tar.length} bytes, manifest says ${shard.bytes}`);
+    const sha = sha256Hex(tar);
+    if (sha !== shard.sha256) problems.push(`${shard.name}: sha256 ${sha}, manifest says ${shard.sha256}`);
+    const got = checkSamples(shard.name, tar, problems);
+    if (got.samples !== shard.samples) problems.push(`${shard.name}: ${got.samples} samples, manifest says ${shard.samples}`);
+    if (got.tokens !== shard.tokens) problems.push(`${shard.name}: ${got.tokens} tokens, manifest says ${shard.tokens}`);
+    if (i < manifest.shards.length - 1 && shard.samples !== manifest.packing.samples_per_shard) {
+      problems.push(`${shard.name}: ${shard.samples} samples, every shard but the last must hold ${manifest.packing.samples_per_shard}`);
+    }
+    samples += got.samples;
+    tokens += got.tokens;
+  }
+  const t = manifest.totals;
+  if (t.shards !== manifest.shards.length || t.samples !== samples || t.tokens !== tokens) {
+    problems.push(`totals: manifest says ${t.shards} shards, ${t.samples} samples, ${t.tokens} tokens; found ${manifest.shards.length}, ${samples}, ${tokens}`);
+  }
+  const indexUri = joinUri(release, manifest.files.index);
+  const index = JSON.parse((await storageFor(indexUri).read(indexUri)).toString('utf8')) as { shardlist: { url: string; nsamples: number; filesize: number }[] };
+  const expected = manifest.shards.map((s) => ({ url: `shards/${s.name}`, nsamples: s.samples, filesize: s.bytes }));
+  if (JSON.stringify(index.shardlist) !== JSON.stringify(expected)) problems.push(`${manifest.files.index}: its shard list differs from the manifest`);
+  return { release, shards: manifest.shards.length, samples, tokens, problems };
+}

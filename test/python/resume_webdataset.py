@@ -1,0 +1,18 @@
+"""Resume reading a corpusflow release at a global sample index, as docs/releases.md shows.
+
+Usage: python resume_webdataset.py <release_dir> <start>
+Prints the keys of the samples read, in order, as one JSON list.
+"""
+import json
+import os
+import sys
+
+import webdataset as wds
+
+release, start = sys.argv[1], int(sys.argv[2])
+manifest = json.load(open(os.path.join(release, "manifest.json")))
+spp = manifest["packing"]["samples_per_shard"]
+urls = [os.path.join(release, "shards", s["name"]) for s in manifest["shards"]]
+# Every shard but the last holds spp samples: skip whole shards, then the rest within one.
+ds = wds.WebDataset(urls[start // spp:], shardshuffle=False).slice(start % spp, None)
+print(json.dumps([sample["__key__"] for sample in ds]))
