@@ -4,6 +4,7 @@ import { ModelRecipe, SynthConfig, TemplateRecipe, type Recipe } from '../../sch
 import { sha256Hex } from '../../src/hash.js';
 import { readDocuments, writeDocuments } from '../../src/parts/documents.js';
 import { partUri } from '../../src/run/paths.js';
+import type { PartInfo } from '../../schemas/run.js';
 import type { GlobalStage, PhaseContext } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
 import { topLanguage } from '../langid/index.js';
@@ -87,19 +88,23 @@ async function modelCandidate(client: ChatClient, recipe: Recipe, doc: Document,
   return pair ? { ...base, ...pair, unusable: null } : { ...base, instruction: '', response: '', unusable: 'unparseable' };
 }
 
-async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: number; docs_out: number; outputs: { uri: string; rows: number; sha256: string; bytes: number }[] }> {
-  if (ctx.spec.kind !== 'part') throw new Error('synth generate runs per part');
+type Rejected = Omit<SynthPair, 'grounding'> & { reason: string; detail: Record<string, number | string> };
+
+/** Tallies over the whole run, reported in the task's stats. */
+interface SynthTally {
+  pairs: number;
+  rejected: Record<string, number>;
+  recipes: Record<string, number>;
+}
+
+/** Pairs of one part's documents, through the gates, in document and recipe order (so dedup is deterministic). */
+async function synthesizePart(
+  ctx: PhaseContext<SynthConfig>, docs: Document[], client: ChatClient | null, dedup: InstructionDedup, tally: SynthTally,
+): Promise<{ pairs: SynthPair[]; rejected: Rejected[] }> {
   const { config } = ctx;
-  const docs = await readDocuments(ctx.storage(ctx.spec.part), ctx.spec.part);
   const modelRecipes = config.recipes.filter((r) => ModelRecipe.safeParse(r).success);
   const templateRecipes = config.recipes.filter((r) => TemplateRecipe.safeParse(r).success);
-  let client: ChatClient | null = null;
-  if (config.backend.kind === 'openai' && modelRecipes.length > 0) {
-    const cacheRoot = joinUri(outRoot(ctx.plan.work_dir, ctx.plan.run_id), 'cache', 'synth');
-    client = new ChatClient(config.backend, new ResponseCache(ctx.storage(cacheRoot), cacheRoot));
-  }
-
-  // Every request is queued at once: the client's queue, not this loop, decides how many run.
+  // Every request of the part is queued at once: the client's queue, not this loop, decides how many run.
   const perDoc = await Promise.all(docs.map(async (doc): Promise<Candidate[]> => {
     if (doc.text.length < config.min_source_chars) return [];
     const source = promptSource(doc.text, config.max_source_chars);
@@ -109,11 +114,8 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
     return [...fromTemplates, ...fromModel];
   }));
 
-  const dedup = new InstructionDedup(config.gates.dedup_jaccard);
   const pairs: SynthPair[] = [];
-  const rejected: (Omit<SynthPair, 'grounding'> & { reason: string; detail: Record<string, number | string> })[] = [];
-  const rejectedBy: Record<string, number> = {};
-  const byRecipe: Record<string, number> = {};
+  const rejected: Rejected[] = [];
   for (const [i, doc] of docs.entries()) {
     let kept = 0;
     for (const c of perDoc[i] ?? []) {
@@ -132,33 +134,57 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
         if (similarity !== null) verdict = { pass: false, reason: 'near_duplicate_instruction', detail: { jaccard: Math.round(similarity * 1e4) / 1e4 } };
       }
       if (!verdict.pass) {
-        rejectedBy[verdict.reason] = (rejectedBy[verdict.reason] ?? 0) + 1;
+        tally.rejected[verdict.reason] = (tally.rejected[verdict.reason] ?? 0) + 1;
         rejected.push({ ...base, reason: verdict.reason, detail: verdict.detail });
         continue;
       }
       pairs.push({ ...base, grounding: verdict.grounding });
-      byRecipe[c.recipe] = (byRecipe[c.recipe] ?? 0) + 1;
+      tally.recipes[c.recipe] = (tally.recipes[c.recipe] ?? 0) + 1;
+      tally.pairs++;
       ctx.row('synth_pairs', { synth_doc_id: id, source_doc_id: doc.id, generator: c.generator, template });
       kept++;
     }
     ctx.event(doc.id, 'keep', null, { synth_pairs: kept });
   }
+  return { pairs, rejected };
+}
 
-  const name = `pairs-${String(ctx.taskIndex).padStart(5, '0')}.jsonl`;
+/**
+ * One task over every part, so one client holds the provider's limits exactly: concurrency, RPM and
+ * TPM are properties of the endpoint, not of a worker. The work is I/O-bound, so one task loses no CPU.
+ */
+async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: number; docs_out: number; outputs: PartInfo[] }> {
+  if (ctx.spec.kind !== 'reduce') throw new Error('synth generate is one task over all parts');
+  const { config } = ctx;
+  let client: ChatClient | null = null;
+  if (config.backend.kind === 'openai' && config.recipes.some((r) => ModelRecipe.safeParse(r).success)) {
+    const cacheRoot = joinUri(outRoot(ctx.plan.work_dir, ctx.plan.run_id), 'cache', 'synth');
+    client = new ChatClient(config.backend, new ResponseCache(ctx.storage(cacheRoot), cacheRoot));
+  }
+  const dedup = new InstructionDedup(config.gates.dedup_jaccard);
+  const tally: SynthTally = { pairs: 0, rejected: {}, recipes: {} };
+  const outputs: PartInfo[] = [];
+  let docsIn = 0;
   const jsonl = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  const pairsUri = joinUri(ctx.plan.release_dir, 'synth', name);
-  await ctx.storage(pairsUri).write(pairsUri, jsonl(pairs));
-  const rejectedUri = joinUri(ctx.stageDir, 'rejected-pairs', name);
-  await ctx.storage(rejectedUri).write(rejectedUri, jsonl(rejected));
-
+  for (const [i, part] of ctx.spec.parts.entries()) {
+    const docs = await readDocuments(ctx.storage(part), part);
+    docsIn += docs.length;
+    const { pairs, rejected } = await synthesizePart(ctx, docs, client, dedup, tally);
+    const name = `pairs-${String(i).padStart(5, '0')}.jsonl`;
+    const pairsUri = joinUri(ctx.plan.release_dir, 'synth', name);
+    await ctx.storage(pairsUri).write(pairsUri, jsonl(pairs));
+    const rejectedUri = joinUri(ctx.stageDir, 'rejected-pairs', name);
+    await ctx.storage(rejectedUri).write(rejectedUri, jsonl(rejected));
+    // Source documents pass through unchanged: synth adds a dataset beside the corpus, not into it.
+    outputs.push(await writeDocuments(ctx.storage(ctx.stageDir), partUri(ctx.stageDir, i), docs));
+  }
   ctx.stats.synth = {
-    pairs: pairs.length, rejected: rejectedBy, recipes: byRecipe, pairs_file: pairsUri,
+    ...tally,
+    pairs_dir: joinUri(ctx.plan.release_dir, 'synth'),
     templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(TEMPLATES[r])])),
     ...(client ? { usage: client.usage } : {}),
   };
-  // Source documents pass through unchanged: synth adds a dataset beside the corpus, not into it.
-  const out = await writeDocuments(ctx.storage(ctx.stageDir), partUri(ctx.stageDir, ctx.taskIndex), docs);
-  return { docs_in: docs.length, docs_out: docs.length, outputs: [out] };
+  return { docs_in: docsIn, docs_out: docsIn, outputs };
 }
 
 export const synth: GlobalStage<SynthConfig> = {
@@ -166,5 +192,5 @@ export const synth: GlobalStage<SynthConfig> = {
   name: 'synth',
   version: 1,
   config: SynthConfig,
-  phases: [{ name: 'generate', kind: 'per-part', run: generate }],
+  phases: [{ name: 'generate', kind: 'reduce', run: generate }],
 };
