@@ -20,27 +20,38 @@ const LATENCY_MS = Number(process.env.BENCH_SYNTH_LATENCY_MS ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_SYNTH_CONCURRENCY ?? 32);
 const RECIPES = ['qa', 'summarize'];
 
-/** UDHR articles in three languages, numbered so every copy is its own prompt. */
+/**
+ * Documents of five sentences drawn (seeded) from the UDHR in one language: realistic prose, and
+ * few enough shared sentences that the near-duplicate gate passes most prompts.
+ */
 async function corpus(dir: string): Promise<string> {
-  const articles = ['en', 'de', 'ar'].flatMap((l) => gunzipSync(readFileSync(join(FIXTURES, 'quickstart', `udhr-${l}.jsonl.gz`))).toString('utf8').trim().split('\n')
-    .map((line) => JSON.parse(line) as { id: string; text: string }));
+  const pools = ['en', 'de', 'ar'].map((l) => gunzipSync(readFileSync(join(FIXTURES, 'quickstart', `udhr-${l}.jsonl.gz`))).toString('utf8').trim().split('\n')
+    .flatMap((line) => (JSON.parse(line) as { text: string }).text.split('\n').slice(1))
+    .flatMap((p) => p.split(/(?<=[.;])\s+/))
+    .filter((s) => s.length >= 40));
+  let seed = 42;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
   const lines: string[] = [];
   for (let i = 0; i < DOCS; i++) {
-    const a = articles[i % articles.length] ?? { id: 'x', text: '' };
-    lines.push(JSON.stringify({ id: `${a.id}-${i}`, text: `${a.text}\n(${i})` }));
+    const pool = pools[i % pools.length] ?? [];
+    const sentences = Array.from({ length: 5 }, () => pool[next() % pool.length] ?? '');
+    lines.push(JSON.stringify({ id: `udhr-mix-${i}`, text: `Compilation ${i}\n${sentences.slice(0, 2).join(' ')}\n\n${sentences.slice(2, 4).join(' ')}\n\n${sentences[4]}` }));
   }
   const file = join(dir, 'udhr.jsonl');
   await writeFile(file, `${lines.join('\n')}\n`);
   return file;
 }
 
-/** A model that answers from the prompt's text: the first sentence, as JSON for qa. */
+const firstWords = (s: string, n: number) => s.split(/\s+/).slice(0, n).join(' ');
+
+/** A model that answers from the prompt's text: its first sentence; for qa, as JSON with a question on the other two articles. */
 function model(r: SeenRequest) {
   const user = r.body.messages.at(-1)?.content ?? '';
   const text = user.includes('Text:\n') ? user.slice(user.indexOf('Text:\n') + 6) : user.slice(user.indexOf('\n\n') + 2);
-  const lines = text.split('\n');
-  const answer = (/[^.!?。]*[.!?。]/.exec(lines.slice(1).join(' '))?.[0] ?? text).trim();
-  const content = user.startsWith('Read the text below') ? JSON.stringify({ instruction: `What does ${lines[0]} say, in copy ${lines.at(-1)}?`, response: answer }) : answer;
+  const paragraphs = text.split('\n\n');
+  const answer = (/[^.!?]*[.!?]/.exec(text.split('\n').slice(1).join(' '))?.[0] ?? text).trim();
+  const question = `What does the text say after "${firstWords(paragraphs[1] ?? '', 8)}" and "${firstWords(paragraphs[2] ?? '', 8)}"?`;
+  const content = user.startsWith('Read the text below') ? JSON.stringify({ instruction: question, response: answer }) : answer;
   return { body: completion(content), delayMs: LATENCY_MS };
 }
 

@@ -228,6 +228,10 @@ test('a pipeline run writes chat-format pairs with provenance, keeps the API key
   const results = JSON.parse(await readFile(join(out, 'runs', 'synth-1', '02-synth', 'generate', 'results', '00000.json'), 'utf8')) as { stats: { synth: { rejected: Record<string, number>; usage: { requests: number } } } };
   assert.equal(results.stats.synth.rejected.refusal, 1);
 
+  const card = await readFile(join(first.release_dir, 'DATACARD.md'), 'utf8');
+  const modelPairs = pairs.filter((p) => p.generator !== 'template').length;
+  assert.match(card, new RegExp(`${pairs.length} synthetic documents .*? ${modelPairs} of them \\(\\d+(\\.\\d+)?%\\) were written by a model`));
+
   const everyFile = async (d: string): Promise<string[]> => (await readdir(d, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
   for (const f of await everyFile(out)) assert.ok(!(await readFile(f)).includes('sk-test-0123456789abcdef'), `${f} holds no API key`);
 

@@ -44,7 +44,7 @@ export const SynthGates = z.strictObject({
   /** Drop a response whose language (lid.176) differs from the source document's meta.lang. */
   lang_match: z.boolean().default(true),
   /** Drop an instruction whose word-3-gram Jaccard similarity to an earlier one in the task reaches this (Self-Instruct uses ROUGE-L 0.7). */
-  dedup_jaccard: z.number().min(0).max(1).default(0.7),
+  dedup_jaccard: z.number().gt(0).max(1).default(0.7),
   /** Share of the response's content words that must occur in the source, for grounded recipes. */
   min_grounding: z.number().min(0).max(1).default(0.5),
 });

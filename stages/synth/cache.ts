@@ -33,15 +33,13 @@ export class ResponseCache {
   }
 
   async get(key: string): Promise<CachedReply | null> {
-    const uri = this.uri(key);
-    if (!(await this.storage.exists(uri))) return null;
     let raw: unknown;
     try {
-      raw = JSON.parse((await this.storage.read(uri)).toString('utf8'));
+      raw = JSON.parse((await this.storage.read(this.uri(key))).toString('utf8'));
     } catch {
+      // Absent, unreadable or torn: a miss, never an error. The worst case is paying for the request again.
       return null;
     }
-    // A torn or older-layout entry is a miss, not an error: the request is simply paid again.
     const parsed = CachedReply.safeParse(raw);
     return parsed.success && parsed.data.key === key ? parsed.data : null;
   }

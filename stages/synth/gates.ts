@@ -25,30 +25,31 @@ export function shingles(s: string): Set<string> {
   return out;
 }
 
-export function jaccard(a: Set<string>, b: Set<string>): number {
-  let inter = 0;
-  for (const x of a) if (b.has(x)) inter++;
-  const union = a.size + b.size - inter;
-  return union === 0 ? 1 : inter / union;
-}
-
 /**
- * Near-duplicate instructions within one task, by exact shingle Jaccard against every earlier one.
- * Quadratic per task, which is fine for the tens to hundreds of pairs a part yields; run-wide
- * dedup belongs to the MinHash stage.
+ * Near-duplicate instructions across the run, by exact shingle Jaccard against every earlier
+ * instruction that shares a shingle (an inverted index keeps this near-linear for unrelated
+ * instructions). A stand-in until the MinHash dedup code can be shared.
  */
 export class InstructionDedup {
-  private readonly seen: Set<string>[] = [];
+  private readonly sizes: number[] = [];
+  private readonly postings = new Map<string, number[]>();
   constructor(private readonly threshold: number) {}
 
   /** The highest similarity to an earlier instruction if it reaches the threshold; otherwise remembers it and returns null. */
   check(instruction: string): number | null {
     const s = shingles(instruction);
-    for (const t of this.seen) {
-      const j = jaccard(s, t);
-      if (j >= this.threshold) return j;
+    const shared = new Map<number, number>();
+    for (const sh of s) for (const id of this.postings.get(sh) ?? []) shared.set(id, (shared.get(id) ?? 0) + 1);
+    let best = 0;
+    for (const [id, inter] of shared) best = Math.max(best, inter / (s.size + (this.sizes[id] ?? 0) - inter));
+    if (best >= this.threshold) return best;
+    const id = this.sizes.length;
+    this.sizes.push(s.size);
+    for (const sh of s) {
+      const list = this.postings.get(sh);
+      if (list) list.push(id);
+      else this.postings.set(sh, [id]);
     }
-    this.seen.push(s);
     return null;
   }
 }
