@@ -10,6 +10,7 @@ import { ResponseCache } from '../stages/synth/cache.js';
 import { ChatClient, ChatRequestError } from '../stages/synth/chat-client.js';
 import { checkPair, InstructionDedup } from '../stages/synth/gates.js';
 import type { SynthPair } from '../stages/synth/index.js';
+import { tokenizer } from '../stages/shard/tokenizers.js';
 import { query } from './helpers/catalog.js';
 import { chatServer, completion, type SeenRequest } from './helpers/chat-server.js';
 import { FIXTURES, request, tempDir, writePipeline } from './helpers/pipelines.js';
@@ -258,3 +259,52 @@ test('the template backend makes pairs without a model: title to body', async ()
   assert.equal(article1?.messages[1].content, ARTICLE_1);
   assert.ok(pairs.every((p) => p.generator === 'template' && p.cache_key === null));
 });
+
+test('tokenized pair shards carry a loss mask that covers exactly the response and its EOS', async () => {
+  const dir = await tempDir('synth-shards');
+  const file = await writePipeline(dir, {
+    name: 'synth-shards',
+    stages: [
+      { stage: 'ingest', inputs: [{ uri: join(FIXTURES, 'quickstart', 'udhr-en.jsonl.gz'), format: 'jsonl', id_field: 'id' }] },
+      { stage: 'synth', min_source_chars: 100, shards: { samples_per_shard: 16 } },
+      { stage: 'shard', seq_len: 256, samples_per_shard: 8 },
+    ],
+  });
+  const summary = await runLocal(await request(file, join(dir, 'out'), 'shards'));
+  const pairs = (await readFile(join(summary.release_dir, 'synth', 'pairs-00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SynthPair);
+  const tars = (await readdir(join(summary.release_dir, 'synth', 'shards'))).sort();
+  assert.equal(tars.length, Math.ceil(pairs.length / 16));
+  const members = untar(await readFile(join(summary.release_dir, 'synth', 'shards', tars[0] ?? '')));
+  const first = pairs[0];
+  assert.ok(first);
+  const ids = npyValues(members.get(`${first.id}.tokens.npy`));
+  const mask = npyValues(members.get(`${first.id}.loss_mask.npy`));
+  const tok = await tokenizer('cl100k_base');
+  const response = [...tok.encode(first.messages[1].content), tok.eos_id];
+  assert.equal(ids.length, mask.length);
+  assert.deepEqual(ids.slice(ids.length - response.length), response);
+  assert.deepEqual(mask, [...Array<number>(ids.length - response.length).fill(0), ...Array<number>(response.length).fill(1)]);
+});
+
+/** Members of an uncompressed ustar archive by name. */
+function untar(buf: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (let at = 0; at + 512 <= buf.length;) {
+    const name = buf.subarray(at, at + 100).toString('utf8').replace(/\0.*$/s, '');
+    if (name === '') break;
+    const size = parseInt(buf.subarray(at + 124, at + 136).toString('utf8').replace(/\0.*$/s, '').trim(), 8);
+    out.set(name, buf.subarray(at + 512, at + 512 + size));
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+/** The values of a 1-D little-endian uint16 or uint32 .npy array. */
+function npyValues(buf: Buffer | undefined): number[] {
+  assert.ok(buf);
+  const headerLen = buf.readUInt16LE(8);
+  const header = buf.subarray(10, 10 + headerLen).toString('latin1');
+  const data = buf.subarray(10 + headerLen);
+  const wide = header.includes("'<u4'");
+  return Array.from({ length: data.length / (wide ? 4 : 2) }, (_, i) => (wide ? data.readUInt32LE(i * 4) : data.readUInt16LE(i * 2)));
+}

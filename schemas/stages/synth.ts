@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TokenizerName } from './shard.js';
 
 /**
  * Built-in recipes. Model recipes need a chat endpoint; template recipes build pairs from the
@@ -62,6 +63,11 @@ export const SynthConfig = z
     /** Documents shorter than this yield no pairs. */
     min_source_chars: z.number().int().nonnegative().default(200),
     gates: SynthGates.prefault({}),
+    /** Also write tokenized WebDataset shards of the pairs with a loss mask over the response; null: JSONL only. */
+    shards: z.strictObject({
+      tokenizer: TokenizerName.default('cl100k_base'),
+      samples_per_shard: z.number().int().positive().default(1024),
+    }).nullable().default(null),
   })
   .superRefine((c, ctx) => {
     c.recipes.forEach((r, i) => {

@@ -11,6 +11,7 @@ import { topLanguage } from '../langid/index.js';
 import { ResponseCache, type ChatMessage } from './cache.js';
 import { ChatClient } from './chat-client.js';
 import { checkPair, InstructionDedup } from './gates.js';
+import { writeMaskedShards, type MaskedShard } from './masked-shards.js';
 import { fill, TEMPLATES, templateId } from './recipes.js';
 import { templatePairs, type DraftPair } from './template-backend.js';
 
@@ -164,6 +165,7 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
   const dedup = new InstructionDedup(config.gates.dedup_jaccard);
   const tally: SynthTally = { pairs: 0, rejected: {}, recipes: {} };
   const outputs: PartInfo[] = [];
+  const shards: MaskedShard[] = [];
   let docsIn = 0;
   const jsonl = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
   for (const [i, part] of ctx.spec.parts.entries()) {
@@ -175,6 +177,10 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
     await ctx.storage(pairsUri).write(pairsUri, jsonl(pairs));
     const rejectedUri = joinUri(ctx.stageDir, 'rejected-pairs', name);
     await ctx.storage(rejectedUri).write(rejectedUri, jsonl(rejected));
+    if (config.shards) {
+      const dir = joinUri(ctx.plan.release_dir, 'synth', 'shards');
+      shards.push(...await writeMaskedShards(pairs, config.shards.tokenizer, config.shards.samples_per_shard, dir, `synth-${String(i).padStart(5, '0')}`, ctx.storage(dir)));
+    }
     // Source documents pass through unchanged: synth adds a dataset beside the corpus, not into it.
     outputs.push(await writeDocuments(ctx.storage(ctx.stageDir), partUri(ctx.stageDir, i), docs));
   }
@@ -183,6 +189,7 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
     pairs_dir: joinUri(ctx.plan.release_dir, 'synth'),
     templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(TEMPLATES[r])])),
     ...(client ? { usage: client.usage } : {}),
+    ...(config.shards ? { shards } : {}),
   };
   return { docs_in: docsIn, docs_out: docsIn, outputs };
 }
