@@ -171,7 +171,7 @@ test('a model recipe with the template backend is a config error naming the reci
 
 const firstSentence = (text: string) => /[^.]*\./.exec(text.trim())?.[0]?.trim() ?? text;
 
-/** Answers like a model would: qa as JSON, summaries as prose, both taken from the text; one refusal. */
+/** Answers like a model would: qa as JSON, summaries as prose, both taken from the text; one refusal, one answer in German. */
 function scriptedModel(r: SeenRequest) {
   const user = r.body.messages.at(-1)?.content ?? '';
   const text = user.includes('Text:\n') ? user.slice(user.indexOf('Text:\n') + 6) : user.slice(user.indexOf('\n\n') + 2);
@@ -179,6 +179,7 @@ function scriptedModel(r: SeenRequest) {
   const answer = firstSentence(rest.join(' '));
   if (user.startsWith('Read the text below')) return { body: completion(`\`\`\`json\n${JSON.stringify({ instruction: `According to ${heading} of the Universal Declaration of Human Rights, what is stated first?`, response: answer })}\n\`\`\``) };
   if (heading === 'Article 30') return { body: completion("I'm sorry, but I can't summarize this text.") };
+  if (heading === 'Article 29') return { body: completion('Jeder Mensch hat Pflichten gegenüber der Gemeinschaft, in der allein die freie und volle Entfaltung seiner Persönlichkeit möglich ist.') };
   return { body: completion(answer), delayMs: 5 };
 }
 
@@ -227,7 +228,7 @@ test('a pipeline run writes chat-format pairs with provenance, keeps the API key
   const orphans = await query(db, 'SELECT count(*) AS n FROM synth_pairs p LEFT JOIN documents d ON d.doc_id = p.source_doc_id WHERE d.doc_id IS NULL');
   assert.equal(Number(orphans[0]?.n), 0, 'every pair names a source document of the run');
   const results = JSON.parse(await readFile(join(out, 'runs', 'synth-1', '02-synth', 'generate', 'results', '00000.json'), 'utf8')) as { stats: { synth: { rejected: Record<string, number>; usage: { requests: number } } } };
-  assert.equal(results.stats.synth.rejected.refusal, 1);
+  assert.deepEqual(results.stats.synth.rejected, { refusal: 1, lang_mismatch: 1 });
 
   const card = await readFile(join(first.release_dir, 'DATACARD.md'), 'utf8');
   const modelPairs = pairs.filter((p) => p.generator !== 'template').length;

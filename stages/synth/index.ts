@@ -126,7 +126,8 @@ async function synthesizePart(
       const id = sha256Hex(`${doc.id}\u0000${template}\u0000${c.cache_key ?? ''}\u0000${c.instruction}\u0000${c.response}`).slice(0, 32);
       const base = { id, messages, source_doc_id: doc.id, recipe: c.recipe, generator: c.generator, template, params: c.params, cache_key: c.cache_key };
       let verdict = c.unusable ? { pass: false as const, reason: c.unusable, detail: {} } : checkPair(c.instruction, c.response, doc.text, t.grounded, config.gates);
-      if (verdict.pass && config.gates.lang_match && c.generator !== 'template' && typeof doc.meta.lang === 'string') {
+      // A reply in another language is also ungrounded by word overlap; name the cause that is true.
+      if ((verdict.pass || verdict.reason === 'ungrounded') && config.gates.lang_match && c.generator !== 'template' && typeof doc.meta.lang === 'string') {
         const lang = (await topLanguage(c.response)).lang;
         if (lang !== doc.meta.lang) verdict = { pass: false, reason: 'lang_mismatch', detail: { lang, source_lang: doc.meta.lang } };
       }
