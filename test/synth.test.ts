@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { OpenAiBackend, SynthConfig } from '../schemas/stages/synth.js';
 import { runLocal } from '../src/executors/local.js';
-import { loadPipeline } from '../src/pipeline.js';
+import { ConfigError, loadPipeline } from '../src/pipeline.js';
 import { storageFor } from '../src/storage/index.js';
 import { ResponseCache } from '../stages/synth/cache.js';
 import { ChatClient, ChatRequestError } from '../stages/synth/chat-client.js';
@@ -66,6 +66,11 @@ test('a malformed JSON body is retried, and a server that never sends valid JSON
   await assert.rejects(d.complete(ask(0)), /gave up after 3 attempts \(last: malformed_json\)/);
   await always.close();
   assert.equal(always.requests.length, 3);
+});
+
+test('a backend whose key variable is unset is a config error naming the variable, not its value', async () => {
+  delete process.env.CORPUSFLOW_TEST_UNSET_KEY;
+  await assert.rejects(client('http://127.0.0.1:9/v1', { api_key_env: 'CORPUSFLOW_TEST_UNSET_KEY' }), (e: unknown) => e instanceof ConfigError && /CORPUSFLOW_TEST_UNSET_KEY is not set/.test(e.message));
 });
 
 test('a 400 is not retried: the request itself is wrong', async () => {

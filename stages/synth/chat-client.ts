@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import { z } from 'zod';
 import type { OpenAiBackend } from '../../schemas/stages/synth.js';
+import { ConfigError } from '../../src/pipeline.js';
 import { cacheKey, promptHash, type CachedReply, type ChatMessage, type ResponseCache } from './cache.js';
 
 /** The part of an OpenAI chat-completions response we read. */
@@ -80,7 +81,7 @@ export class ChatClient {
     this.queue = new PQueue({ concurrency: backend.concurrency, ...(backend.rpm ? { intervalCap: backend.rpm, interval: windowMs, strict: true } : {}) });
     this.tokens = backend.tpm ? new TokenWindow(backend.tpm, windowMs) : null;
     this.apiKey = backend.api_key_env ? (process.env[backend.api_key_env] ?? null) : null;
-    if (backend.api_key_env && !this.apiKey) throw new Error(`synth.backend.api_key_env: environment variable ${backend.api_key_env} is not set`);
+    if (backend.api_key_env && !this.apiKey) throw new ConfigError(`synth.backend.api_key_env: environment variable ${backend.api_key_env} is not set`);
   }
 
   get params(): Record<string, number> {
@@ -93,7 +94,8 @@ export class ChatClient {
     const key = cacheKey(this.backend.model, prompt_sha256, this.params);
     let reply = this.pending.get(key);
     if (!reply) {
-      reply = this.fetchOrReplay(key, prompt_sha256, messages);
+      // Only while in flight: afterwards the cache answers, and a long run does not hold every reply in memory.
+      reply = this.fetchOrReplay(key, prompt_sha256, messages).finally(() => this.pending.delete(key));
       this.pending.set(key, reply);
     }
     return reply;
