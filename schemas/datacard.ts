@@ -38,7 +38,8 @@ export const DataCard = z.object({
     documents: Count,
     by_type: z.array(z.object({ entity_type: z.string(), documents: Count, mentions: Count })),
   }),
-  synthetic: z.object({ documents: Count, tokens: Count }),
+  /** Synthetic documents (synth pairs); model_generated: those a model wrote, not a template. */
+  synthetic: z.object({ documents: Count, tokens: Count, model_generated: Count }),
   tokens: z.object({
     tokenizer: z.string().nullable(), seq_len: z.number().int().nullable(),
     documents: Count, samples: Count, tokens: Count, shards: Count, bytes: Count,

@@ -4,8 +4,9 @@ import { LangidConfig } from './stages/langid.js';
 import { PiiConfig } from './stages/pii.js';
 import { QualityConfig } from './stages/quality.js';
 import { ShardConfig } from './stages/shard.js';
+import { SynthConfig } from './stages/synth.js';
 
-export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, PiiConfig, ShardConfig]);
+export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, PiiConfig, SynthConfig, ShardConfig]);
 export type StageConfig = z.infer<typeof StageConfig>;
 
 export const PipelineSpec = z

@@ -5,9 +5,10 @@ import { langid } from './langid/index.js';
 import { pii } from './pii/index.js';
 import { quality } from './quality/index.js';
 import { shard } from './shard/index.js';
+import { synth } from './synth/index.js';
 
 /** Every stage a pipeline can name. Adding a stage means a folder in stages/ and a line here. */
-const STAGES = { ingest, langid, quality, pii, shard } as const;
+const STAGES = { ingest, langid, quality, pii, synth, shard } as const;
 
 export function stageDefinition(name: StageConfig['stage']): StageDefinition<StageConfig> {
   // Each definition takes its own config type; the plan holds configs already parsed by its schema.

@@ -80,7 +80,7 @@ ${card.dedup.length ? table(['method', 'clusters', 'documents in clusters', 'rem
 <h2>Personal information</h2>
 ${card.pii.stage ? `<p>${num(card.pii.documents)} documents held personal information; values were replaced and only types, counts and offsets recorded.</p>${table(['entity type', 'documents', 'mentions'], card.pii.by_type.map((p) => [p.entity_type, p.documents, p.mentions]))}` : '<p>No PII stage ran: personal information in the source text was neither detected nor removed.</p>'}
 <h2>Synthetic data</h2>
-<p>${num(card.synthetic.documents)} synthetic documents (${pct(card.synthetic.documents, released)} of documents), ${num(card.synthetic.tokens)} tokens (${pct(card.synthetic.tokens, card.tokens.tokens)}).</p>
+<p>${num(card.synthetic.documents)} synthetic documents (${pct(card.synthetic.documents, released)} of documents), ${num(card.synthetic.tokens)} tokens (${pct(card.synthetic.tokens, card.tokens.tokens)})${card.synthetic.documents ? `; ${num(card.synthetic.model_generated)} (${pct(card.synthetic.model_generated, card.synthetic.documents)}) written by a model` : ''}.</p>
 <h2>Tokens and shards</h2>
 ${table(['tokenizer', 'sequence length', 'documents', 'samples', 'tokens', 'shards', 'bytes'], [[card.tokens.tokenizer ?? '', card.tokens.seq_len ?? 0, released, card.tokens.samples, card.tokens.tokens, card.tokens.shards, card.tokens.bytes]])}
 <h2>Limitations</h2>

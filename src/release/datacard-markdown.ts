@@ -102,7 +102,8 @@ export function renderDataCardMarkdown(card: DataCard): string {
         card.pii.by_type.length ? table(['entity type', 'documents', 'mentions'], card.pii.by_type.map((p) => [p.entity_type, p.documents, p.mentions])) : 'No entities were found.'}`
       : 'No PII stage ran: personal information in the source text was neither detected nor removed.',
     '## Synthetic data',
-    `${num(card.synthetic.documents)} synthetic documents (${pct(card.synthetic.documents, released)} of released documents), ${num(card.synthetic.tokens)} tokens (${pct(card.synthetic.tokens, card.tokens.tokens)} of tokens).`,
+    `${num(card.synthetic.documents)} synthetic documents (${pct(card.synthetic.documents, released)} of released documents), ${num(card.synthetic.tokens)} tokens (${pct(card.synthetic.tokens, card.tokens.tokens)} of tokens).${
+      card.synthetic.documents ? ` ${num(card.synthetic.model_generated)} of them (${pct(card.synthetic.model_generated, card.synthetic.documents)}) were written by a model; the rest were built from the documents' own text by templates.` : ''}`,
     '## Tokens and shards',
     table(['tokenizer', 'sequence length', 'documents', 'samples', 'tokens', 'shards', 'bytes'],
       [[card.tokens.tokenizer ?? '', card.tokens.seq_len ?? 0, released, card.tokens.samples, card.tokens.tokens, card.tokens.shards, card.tokens.bytes]]),

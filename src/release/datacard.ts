@@ -55,7 +55,8 @@ export async function collectDataCard(catalog: CatalogReader, baseDir: string): 
     FROM dedup_clusters GROUP BY ALL ORDER BY method`);
   const [piiStage] = await q("SELECT count(*) AS n FROM stages WHERE name = 'pii'");
   const [piiDocs] = await q('SELECT count(DISTINCT doc_id) AS n FROM pii_counts WHERE count > 0');
-  const [synth] = await q(`SELECT count(DISTINCT p.synth_doc_id) AS documents, coalesce(sum(t.tokens), 0) AS tokens
+  const [synth] = await q(`SELECT count(DISTINCT p.synth_doc_id) AS documents, coalesce(sum(t.tokens), 0) AS tokens,
+      (SELECT count(DISTINCT synth_doc_id) FROM synth_pairs WHERE generator IS DISTINCT FROM 'template') AS model_generated
     FROM (SELECT DISTINCT synth_doc_id FROM synth_pairs) p LEFT JOIN ${RELEASED_TOKENS} t ON t.doc_id = p.synth_doc_id`);
   const [shardConfig] = await q("SELECT json_extract_string(config, '$.tokenizer') AS tokenizer, CAST(json_extract(config, '$.seq_len') AS BIGINT) AS seq_len FROM stages WHERE name = 'shard'");
   const [totals] = await q(`SELECT (SELECT count(DISTINCT doc_id) FROM samples) AS documents, coalesce(sum(samples), 0) AS samples,

@@ -26,7 +26,7 @@ function lid176(): Promise<LidModel> {
 
 const round4 = (x: number) => Math.round(Math.min(1, x) * 1e4) / 1e4;
 
-interface Label {
+export interface Label {
   lang: string;
   score: number;
 }
@@ -42,6 +42,11 @@ function identify(lid: LidModel, text: string, k: number): Label[] {
   }
   prediction.delete?.();
   return top;
+}
+
+/** The top lid.176 label of a text, for stages that check a language without running langid (synth's gate). */
+export async function topLanguage(text: string): Promise<Label> {
+  return identify(await lid176(), text, 1)[0] ?? { lang: 'und', score: 0 };
 }
 
 export const langid: MapStage<LangidConfig> = {

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { TokenizerName } from './shard.js';
+
+/**
+ * Built-in recipes. Model recipes need a chat endpoint; template recipes build pairs from the
+ * document's own structure and run anywhere.
+ */
+export const ModelRecipe = z.enum(['qa', 'summarize', 'extract', 'rewrite', 'self_instruct']);
+export const TemplateRecipe = z.enum(['lead_summary', 'title_body', 'heading_section']);
+export const Recipe = z.union([ModelRecipe, TemplateRecipe]);
+export type Recipe = z.infer<typeof Recipe>;
+
+const TemplateBackend = z.strictObject({ kind: z.literal('template') });
+
+export const OpenAiBackend = z.strictObject({
+  kind: z.literal('openai'),
+  /** Base of an OpenAI-compatible API, e.g. http://localhost:8000/v1 (vLLM), https://api.openai.com/v1. */
+  base_url: z.url(),
+  model: z.string().min(1),
+  /** Name of the environment variable holding the API key; the key itself never enters config, cache or provenance. */
+  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).nullable().default(null),
+  temperature: z.number().min(0).max(2).default(0.7),
+  max_tokens: z.number().int().positive().default(512),
+  /** Requests in flight at once. */
+  concurrency: z.number().int().positive().default(8),
+  /** Requests per rolling minute (retries count); null: no limit. */
+  rpm: z.number().int().positive().nullable().default(null),
+  /** Prompt + max_tokens per rolling minute, as providers count it before a request runs; null: no limit. */
+  tpm: z.number().int().positive().nullable().default(null),
+  timeout_ms: z.number().int().positive().default(120_000),
+  /** Attempts after the first on 429, 5xx, timeouts, connection errors and unparseable bodies. */
+  max_retries: z.number().int().nonnegative().default(6),
+  /** First backoff; doubles per attempt with full jitter, capped at a minute, unless the server sends Retry-After. */
+  backoff_ms: z.number().int().positive().default(1000),
+  /** USD per million tokens, for the run's cost report. */
+  price: z.strictObject({ input_per_mtok: z.number().nonnegative().default(0), output_per_mtok: z.number().nonnegative().default(0) }).prefault({}),
+});
+export type OpenAiBackend = z.infer<typeof OpenAiBackend>;
+
+export const SynthGates = z.strictObject({
+  min_response_chars: z.number().int().nonnegative().default(20),
+  max_response_chars: z.number().int().positive().default(8000),
+  min_instruction_chars: z.number().int().nonnegative().default(10),
+  max_instruction_chars: z.number().int().positive().default(20_000),
+  /** Drop a response whose language (lid.176) differs from the source document's meta.lang. */
+  lang_match: z.boolean().default(true),
+  /** Drop an instruction whose word-3-gram Jaccard similarity to an earlier one in the task reaches this (Self-Instruct uses ROUGE-L 0.7). */
+  dedup_jaccard: z.number().gt(0).max(1).default(0.7),
+  /** Share of the response's content words that must occur in the source, for grounded recipes. */
+  min_grounding: z.number().min(0).max(1).default(0.5),
+});
+export type SynthGates = z.infer<typeof SynthGates>;
+
+export const SynthConfig = z
+  .strictObject({
+    stage: z.literal('synth'),
+    recipes: z.array(Recipe).min(1).default(['lead_summary', 'title_body', 'heading_section']),
+    backend: z.discriminatedUnion('kind', [TemplateBackend, OpenAiBackend]).default({ kind: 'template' }),
+    /** Example tasks shown to the model by the self_instruct recipe (Wang et al. 2023 sample 8 per prompt). */
+    seed_tasks: z.array(z.string().min(1)).default([]),
+    /** Source text beyond this many characters is cut (at a paragraph when possible) before it enters a prompt. */
+    max_source_chars: z.number().int().positive().default(6000),
+    /** Documents shorter than this yield no pairs. */
+    min_source_chars: z.number().int().nonnegative().default(200),
+    gates: SynthGates.prefault({}),
+    /** Also write tokenized WebDataset shards of the pairs with a loss mask over the response; null: JSONL only. */
+    shards: z.strictObject({
+      tokenizer: TokenizerName.default('cl100k_base'),
+      samples_per_shard: z.number().int().positive().default(1024),
+    }).nullable().default(null),
+  })
+  .superRefine((c, ctx) => {
+    c.recipes.forEach((r, i) => {
+      if (c.backend.kind === 'template' && ModelRecipe.safeParse(r).success) {
+        ctx.addIssue({ code: 'custom', path: ['recipes', i], message: `recipe ${r} needs a model: set backend.kind to openai, or use lead_summary, title_body, heading_section` });
+      }
+    });
+    if (c.recipes.includes('self_instruct') && c.seed_tasks.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['seed_tasks'], message: 'the self_instruct recipe needs seed tasks' });
+    }
+  });
+export type SynthConfig = z.infer<typeof SynthConfig>;
