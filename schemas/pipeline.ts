@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { DedupConfig } from './stages/dedup.js';
 import { IngestConfig } from './stages/ingest.js';
 import { LangidConfig } from './stages/langid.js';
 import { PiiConfig } from './stages/pii.js';
 import { QualityConfig } from './stages/quality.js';
 import { ShardConfig } from './stages/shard.js';
 
-export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, PiiConfig, ShardConfig]);
+export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, DedupConfig, PiiConfig, ShardConfig]);
 export type StageConfig = z.infer<typeof StageConfig>;
 
 export const PipelineSpec = z
