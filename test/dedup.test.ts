@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { DedupConfig } from '../schemas/stages/dedup.js';
 import { runLocal } from '../src/executors/local.js';
-import { collisionProbability, estimatedJaccard, minhashSignature, normalisedWords, permutations } from '../stages/dedup/minhash.js';
+import { collisionProbability, estimatedJaccard, minhashSignature, normalisedWords, permutations, shingleHashes } from '../stages/dedup/minhash.js';
 import { query } from './helpers/catalog.js';
 import { request, tempDir, writePipeline } from './helpers/pipelines.js';
 
@@ -123,6 +123,18 @@ test('the dedup config rejects what it cannot run and names the path', () => {
   const bad = DedupConfig.safeParse({ stage: 'dedup', minhash: { bands: 0 } });
   assert.equal(bad.success, false);
   assert.deepEqual(bad.error?.issues[0]?.path, ['minhash', 'bands']);
+});
+
+test('word shingles split and fold text exactly as the normalised words do, in any script', () => {
+  const text = 'Straße 42, STRASSE 17! Ünïcode—ÜNÏCODE; 東京 𠀋𠀋 ٣٤ x٣ naïve… e\u0301 the THE the. 🙂🙂 über-Über';
+  const words = normalisedWords(text);
+  const { lo, hi } = shingleHashes(text, 'word', 1);
+  assert.equal(lo.length, words.length);
+  for (let i = 0; i < words.length; i++) {
+    for (let j = 0; j < words.length; j++) {
+      assert.equal(lo[i] === lo[j] && hi[i] === hi[j], words[i] === words[j], `${words[i]} / ${words[j]}`);
+    }
+  }
 });
 
 test('the MinHash estimate of planted pairs is unbiased against brute-force Jaccard', () => {
