@@ -145,15 +145,19 @@ export function permutations(count: number, seed: number): { a: Uint32Array; b: 
 export function minhashSignature(text: string, cfg: MinhashConfig, perm: { a: Uint32Array; b: Uint32Array }, out: Uint32Array): void {
   const { lo, hi } = shingleHashes(text, cfg.unit, cfg.ngram);
   const k = perm.a.length;
-  out.fill(0xffffffff);
+  const a = perm.a;
+  const b = perm.b;
+  // Minima kept as int32 with the sign bit flipped (same order as uint32), so the loop stays in small integers.
+  const min = new Int32Array(k).fill(0x7fffffff);
   for (let s = 0; s < lo.length; s++) {
-    const l = lo[s] as number;
-    const h = hi[s] as number;
+    const l = (lo[s] as number) | 0;
+    const h = (hi[s] as number) | 0;
     for (let i = 0; i < k; i++) {
-      const v = (Math.imul(l, perm.a[i] as number) + Math.imul(h, perm.b[i] as number)) >>> 0;
-      if (v < (out[i] as number)) out[i] = v;
+      const v = (Math.imul(l, a[i] as number) + Math.imul(h, b[i] as number)) ^ 0x80000000;
+      if (v < (min[i] as number)) min[i] = v;
     }
   }
+  for (let i = 0; i < k; i++) out[i] = ((min[i] as number) ^ 0x80000000) >>> 0;
 }
 
 /**
