@@ -108,19 +108,29 @@ async function buckets(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
   const { index, count, parts } = ctx.spec;
   const width = 1 + keyColumns(ctx.config).length;
   const own = Array.from({ length: width - 1 }, (_, c) => c).filter((c) => c % count === index);
+  // Keep only the id hash and this task's columns of each part: 8 (1 + own) bytes per document.
   const files: Float64Array[] = [];
-  for (const part of parts) files.push(await readTyped(ctx, part, Float64Array));
-  const total = files.reduce((n, f) => n + f.length / width, 0);
+  const w = 1 + own.length;
+  for (const part of parts) {
+    const f = await readTyped(ctx, part, Float64Array);
+    const mine = new Float64Array((f.length / width) * w);
+    for (let r = 0, o = 0; r < f.length; r += width, o += w) {
+      mine[o] = f[r] as number;
+      own.forEach((c, j) => (mine[o + 1 + j] = f[r + 1 + c] as number));
+    }
+    files.push(mine);
+  }
+  const total = files.reduce((n, f) => n + f.length / w, 0);
   const idHash = new Float64Array(total);
   const key = new Float64Array(total);
   const order = new Uint32Array(total);
   const edges: number[] = [];
-  for (const c of own) {
+  for (const [j] of own.entries()) {
     let at = 0;
     for (const f of files) {
-      for (let r = 0; r < f.length; r += width, at++) {
+      for (let r = 0; r < f.length; r += w, at++) {
         idHash[at] = f[r] as number;
-        key[at] = f[r + 1 + c] as number;
+        key[at] = f[r + 1 + j] as number;
       }
     }
     for (let i = 0; i < total; i++) order[i] = i;
