@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DedupConfig } from './stages/dedup.js';
 import { IngestConfig } from './stages/ingest.js';
 import { LangidConfig } from './stages/langid.js';
 import { PiiConfig } from './stages/pii.js';
@@ -6,7 +7,7 @@ import { QualityConfig } from './stages/quality.js';
 import { ShardConfig } from './stages/shard.js';
 import { SynthConfig } from './stages/synth.js';
 
-export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, PiiConfig, SynthConfig, ShardConfig]);
+export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, DedupConfig, PiiConfig, SynthConfig, ShardConfig]);
 export type StageConfig = z.infer<typeof StageConfig>;
 
 export const PipelineSpec = z

@@ -60,6 +60,8 @@ export const TaskSpec = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('part'), part: z.string() }),
   z.object({ kind: z.literal('reduce'), parts: z.array(z.string()) }),
+  /** Partition `index` of `count` over all of `parts`. */
+  z.object({ kind: z.literal('partition'), index: z.number().int().nonnegative(), count: z.number().int().positive(), parts: z.array(z.string()) }),
 ]);
 export type TaskSpec = z.infer<typeof TaskSpec>;
 

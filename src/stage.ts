@@ -75,14 +75,28 @@ export interface PhaseContext<C> {
   stats: Record<string, unknown>;
 }
 
-/** A stage that needs the whole dataset: named phases run in order, each per input part or as one reduce. */
+/** What a phase task hands back: counts, the objects the next phase reads, and what it dropped. */
+export interface PhaseOutput {
+  docs_in: number;
+  docs_out: number;
+  outputs: PartInfo[];
+  /** Drops by reason, and the parts holding the dropped documents, when the phase drops any. */
+  dropped?: Record<string, number>;
+  rejected?: PartInfo[];
+}
+
+/**
+ * A stage that needs the whole dataset: named phases run in order, each per input part, as one
+ * reduce, or `partitioned`: `partitions(config)` tasks that each read every output of the phase
+ * before and handle their own share of it (e.g. the bands of MinHash-LSH).
+ */
 export interface GlobalStage<C> extends StageBase<C> {
   kind: 'global';
   phases: readonly {
     name: string;
-    kind: 'per-part' | 'reduce';
-    /** Returns how many documents the task saw and passed on, and the objects the next phase reads. */
-    run(ctx: PhaseContext<C>): Promise<{ docs_in: number; docs_out: number; outputs: PartInfo[] }>;
+    kind: 'per-part' | 'reduce' | 'partitioned';
+    partitions?(config: C): number;
+    run(ctx: PhaseContext<C>): Promise<PhaseOutput>;
   }[];
 }
 

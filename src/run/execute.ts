@@ -196,4 +196,6 @@ async function runPhase(
   tally.docs_in = out.docs_in;
   tally.docs_out = out.docs_out;
   tally.outputs.push(...out.outputs);
+  tally.dropped = out.dropped ?? {};
+  tally.rejected.push(...(out.rejected ?? []));
 }

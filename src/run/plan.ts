@@ -90,8 +90,12 @@ export async function planPhase(workDir: string, stageIndex: number, phase: stri
     const previous = stagePlan.phases[phaseIndex - 1] as string;
     const count = (await loadTasks(dir, previous)).length;
     const parts = (await readResults(dir, previous, count)).flatMap((r) => r.outputs.map((o) => o.uri));
-    const kind = def.kind === 'global' ? def.phases[phaseIndex]?.kind : 'per-part';
-    tasks = kind === 'reduce' ? [{ kind: 'reduce', parts }] : parts.map((part) => ({ kind: 'part', part }));
+    const phaseDef = def.kind === 'global' ? def.phases[phaseIndex] : undefined;
+    if (phaseDef?.kind === 'reduce') tasks = [{ kind: 'reduce', parts }];
+    else if (phaseDef?.kind === 'partitioned') {
+      const count = phaseDef.partitions?.(config) ?? 1;
+      tasks = Array.from({ length: count }, (_, index) => ({ kind: 'partition', index, count, parts }));
+    } else tasks = parts.map((part) => ({ kind: 'part', part }));
   }
   await storageFor(uri).write(uri, JSON.stringify(tasks));
   return tasks.length;
@@ -116,8 +120,8 @@ export async function finalizeStage(workDir: string, stageIndex: number): Promis
     stage: stagePlan.name,
     stage_version: stagePlan.version,
     config_hash: stagePlan.config_hash,
-    parts: stagePlan.phases.length === 1 ? lastResults.flatMap((r) => r.outputs) : [],
-    rejected: firstResults.flatMap((r) => r.rejected),
+    parts: lastResults.flatMap((r) => r.outputs),
+    rejected: firstResults.concat(first === last ? [] : lastResults).flatMap((r) => r.rejected),
     docs_in: firstResults.reduce((n, r) => n + r.docs_in, 0),
     docs_out: lastResults.reduce((n, r) => n + r.docs_out, 0),
     dropped,
