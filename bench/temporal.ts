@@ -4,6 +4,7 @@
  * same run, alternating, REPEATS times each; median wall time of the run. Each temporal repetition
  * gets a fresh worker (started before the clock, as a deployed worker is already up), so both
  * executors start their task thread and load their models inside the timed run.
+ * Then the same temporal run with two workers (one thread each) for the 1 -> 2 worker scaling curve.
  * ratio = temporal docs/s / local docs/s; the issue's target is 0.91 (temporal at most 1.1x slower).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const { spec, baseDir } = await loadPipeline(join(ROOT, 'pipelines', 'quickstart.yaml'));
   const out = await mkdtemp(join(tmpdir(), 'cf-bench-temporal-'));
   const server = await startDevServer(process.env.CORPUSFLOW_TEMPORAL_BIN ?? join(ROOT, '.tools', 'bin', 'temporal'));
-  const times: { local: number[]; temporal: number[] } = { local: [], temporal: [] };
+  const times: { local: number[]; temporal: number[]; temporal2: number[] } = { local: [], temporal: [], temporal2: [] };
   let docs = 0;
   try {
     for (let i = 0; i < REPEATS; i++) {
@@ -35,18 +36,22 @@ async function main(): Promise<void> {
       const local = await runLocal(req('local'), { threads: 1 });
       times.local.push((performance.now() - t0) / 1000);
 
-      const queue = `bench-${i}`;
-      const worker = await startWorker({ address: server.address, namespace: 'default', taskQueue: queue, threads: 1 });
-      const running = worker.run();
-      t0 = performance.now();
-      const viaTemporal = await submitRun(req('temporal'), { address: server.address, namespace: 'default', taskQueue: queue });
-      times.temporal.push((performance.now() - t0) / 1000);
-      worker.shutdown();
-      await running;
+      let viaTemporal = local;
+      // One worker for the ratio, then two on one task queue for the scaling curve.
+      for (const workers of [1, 2]) {
+        const queue = `bench-${i}-${workers}`;
+        const started = await Promise.all(Array.from({ length: workers }, () => startWorker({ address: server.address, namespace: 'default', taskQueue: queue, threads: 1 })));
+        const running = started.map((w) => w.run());
+        t0 = performance.now();
+        viaTemporal = await submitRun(req(`temporal${workers}`), { address: server.address, namespace: 'default', taskQueue: queue });
+        (workers === 1 ? times.temporal : times.temporal2).push((performance.now() - t0) / 1000);
+        started.forEach((w) => w.shutdown());
+        await Promise.all(running);
+      }
 
       if (JSON.stringify(local.stages) !== JSON.stringify(viaTemporal.stages)) throw new Error('the executors disagree on the run');
       docs = local.stages[0]?.docs_in ?? 0;
-      process.stderr.write(`repeat ${i + 1}/${REPEATS}: local ${round(times.local.at(-1) as number, 2)} s, temporal ${round(times.temporal.at(-1) as number, 2)} s\n`);
+      process.stderr.write(`repeat ${i + 1}/${REPEATS}: local ${round(times.local.at(-1) as number, 2)} s, temporal ${round(times.temporal.at(-1) as number, 2)} s, 2 workers ${round(times.temporal2.at(-1) as number, 2)} s\n`);
     }
   } finally {
     await server.stop();
@@ -64,7 +69,8 @@ async function main(): Promise<void> {
     targets: { local: 0.91 },
     docs,
     repeats: REPEATS,
-    seconds: { local: times.local.map((t) => round(t, 2)), temporal: times.temporal.map((t) => round(t, 2)) },
+    scaling: { workers_1_docs_s: round(temporal), workers_2_docs_s: round(docs / median(times.temporal2)), speedup: round(median(times.temporal) / median(times.temporal2), 2) },
+    seconds: { local: times.local.map((t) => round(t, 2)), temporal: times.temporal.map((t) => round(t, 2)), temporal_2_workers: times.temporal2.map((t) => round(t, 2)) },
   }));
 }
 
