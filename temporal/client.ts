@@ -53,3 +53,56 @@ export async function submitRun(request: RunRequest, opts: SubmitOptions): Promi
     await connection.close();
   }
 }
+
+/** Where a run stands, from the server's record of its workflows and their progress queries. */
+export interface RunStatus {
+  run_id: string;
+  /** RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW. */
+  status: string;
+  seconds: number;
+  /** Finished phases, then the running one. */
+  phases: StageProgress[];
+  /** Seconds the running stage's current execution has been going (null when none runs). */
+  current_seconds: number | null;
+}
+
+export async function runStatus(runId: string, opts: { address: string; namespace: string }): Promise<RunStatus> {
+  const connection = await Connection.connect({ address: opts.address });
+  try {
+    const client = new Client({ connection, namespace: opts.namespace });
+    const handle = client.workflow.getHandle(runId);
+    const run = await handle.describe();
+    const end = run.closeTime ?? new Date();
+    const progress = await handle.query(runProgress);
+    const phases = [...progress.done];
+    let current_seconds: number | null = null;
+    if (progress.current && run.status.name === 'RUNNING') {
+      const child = client.workflow.getHandle(progress.current);
+      const [info, stage] = await Promise.all([child.describe(), child.query(stageProgress)]);
+      phases.push(...stage);
+      current_seconds = (Date.now() - info.startTime.getTime()) / 1000;
+    }
+    return { run_id: runId, status: run.status.name, seconds: (end.getTime() - run.startTime.getTime()) / 1000, phases, current_seconds };
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Ask a run to stop and wait until it has. A release is written only after every stage has
+ * finished, so a cancelled run leaves no manifest.json behind; a run already writing its release
+ * finishes it. Returns the status the run ended in.
+ */
+export async function cancelRun(runId: string, opts: { address: string; namespace: string }): Promise<string> {
+  const connection = await Connection.connect({ address: opts.address });
+  try {
+    const handle = new Client({ connection, namespace: opts.namespace }).workflow.getHandle(runId);
+    const before = (await handle.describe()).status.name;
+    if (before !== 'RUNNING') return before;
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    return (await handle.describe()).status.name;
+  } finally {
+    await connection.close();
+  }
+}

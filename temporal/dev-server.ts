@@ -7,6 +7,9 @@ import { Connection } from '@temporalio/client';
 
 export interface DevServer {
   address: string;
+  /** The SQLite file holding all state: start again on it (same port) to restart the server. */
+  db: string;
+  port: number;
   uiUrl: string | null;
   stop(): Promise<void>;
 }
@@ -39,12 +42,13 @@ export function reachable(address: string, timeoutMs = 500): Promise<boolean> {
 
 /**
  * Start the Temporal CLI dev server (built from source by the Makefile) on loopback, with its
- * SQLite store in a temp folder, and wait until its frontend answers gRPC.
+ * SQLite store in a temp folder, and wait until its frontend answers gRPC. Given the `port` and
+ * `db` of a stopped server, it restarts that server with its workflows where they were.
  */
-export async function startDevServer(bin: string, opts: { ui?: boolean; port?: number } = {}): Promise<DevServer> {
+export async function startDevServer(bin: string, opts: { ui?: boolean; port?: number; db?: string } = {}): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
   const uiPort = opts.ui ? await freePort() : null;
-  const db = join(await mkdtemp(join(tmpdir(), 'cf-temporal-')), 'temporal.db');
+  const db = opts.db ?? join(await mkdtemp(join(tmpdir(), 'cf-temporal-')), 'temporal.db');
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', db, '--log-level', 'error'];
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -75,6 +79,8 @@ export async function startDevServer(bin: string, opts: { ui?: boolean; port?: n
   }
   return {
     address,
+    db,
+    port,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
     async stop() {
       if (child.exitCode === null) {

@@ -1,11 +1,13 @@
-import { condition, continueAsNew, defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RunSummary, StageProgress } from '../schemas/run.js';
 import type { RunRequest } from '../src/run/plan.js';
 import type { Activities, StageRef } from './activities.js';
 
 const retry = { maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError'] };
 const control = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry });
-const work = proxyActivities<Activities>({ startToCloseTimeout: '4 hours', heartbeatTimeout: '1 minute', retry });
+// Tasks heartbeat every second: ten silent seconds means the worker died (kill -9, lost machine),
+// and the task moves to another worker instead of waiting out a minute.
+const work = proxyActivities<Activities>({ startToCloseTimeout: '4 hours', heartbeatTimeout: '10 seconds', retry });
 
 /** Progress of a run: finished stages, and the child workflow running now (query it for task counts). */
 export interface RunProgress {
@@ -34,12 +36,16 @@ export async function pipelineRun(request: RunRequest, window = 8): Promise<RunS
     progress.done.push(...done);
   }
   progress.current = null;
-  await control.buildCatalog({
-    work_dir: run.work_dir,
-    timing: { executor: 'temporal', started_at: new Date(started).toISOString(), finished_at: new Date(Date.now()).toISOString() },
+  // Once the release folder is being written it is finished: a cancel arriving now would leave a
+  // version with a catalog and no manifest.
+  return CancellationScope.nonCancellable(async () => {
+    await control.buildCatalog({
+      work_dir: run.work_dir,
+      timing: { executor: 'temporal', started_at: new Date(started).toISOString(), finished_at: new Date(Date.now()).toISOString() },
+    });
+    await control.publishRelease(run.work_dir);
+    return control.summarize({ work_dir: run.work_dir, seconds: (Date.now() - started) / 1000 });
   });
-  await control.publishRelease(run.work_dir);
-  return control.summarize({ work_dir: run.work_dir, seconds: (Date.now() - started) / 1000 });
 }
 
 interface StageRunInput {

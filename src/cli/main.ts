@@ -19,6 +19,10 @@ Usage:
       serve Temporal activities and workflows
   corpusflow submit <pipeline.yaml> [--out DIR] [--address HOST:PORT] [--strict] [--run-id ID] [--json]
       start a run on Temporal workers and follow its progress
+  corpusflow status <run-id> [--address HOST:PORT] [--json]
+      progress of a submitted run: a bar per stage phase, docs/s and ETA for the running one
+  corpusflow cancel <run-id> [--address HOST:PORT]
+      stop a submitted run and wait until it has stopped; it publishes no release
   corpusflow validate <pipeline.yaml>
       check a pipeline file and print it with defaults filled in
   corpusflow signals <release-dir | provenance.duckdb> [--html FILE]
@@ -165,6 +169,21 @@ async function main(argv: string[]): Promise<number> {
       return forgetCommand(file, { url: values.url, domain: values.domain, docId: values['doc-id'], reason: values.reason, json: values.json });
     case 'audit':
       return auditCommand(file, query, { params: values.param ?? [], json: values.json });
+    case 'status': {
+      if (!file) throw new ConfigError('corpusflow status: name a run id');
+      const { runStatus } = await import('../../temporal/client.js');
+      const { formatStatus } = await import('./status.js');
+      const status = await runStatus(file, { address, namespace: values.namespace });
+      process.stdout.write(values.json ? `${JSON.stringify(status)}\n` : `${formatStatus(status)}\n`);
+      return 0;
+    }
+    case 'cancel': {
+      if (!file) throw new ConfigError('corpusflow cancel: name a run id');
+      const { cancelRun } = await import('../../temporal/client.js');
+      const status = await cancelRun(file, { address, namespace: values.namespace });
+      process.stdout.write(`run ${file}: ${status}\n`);
+      return status === 'CANCELLED' ? 0 : 1;
+    }
     case 'worker': {
       const { startWorker } = await import('../../temporal/worker.js');
       const worker = await startWorker({ address, namespace: values.namespace, taskQueue: values['task-queue'], threads });

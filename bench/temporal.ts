@@ -1,0 +1,77 @@
+/**
+ * Orchestration overhead: the quickstart corpus through the temporal executor (dev server on
+ * loopback, one worker with one task thread) against the local executor (one task thread), in the
+ * same run, alternating, REPEATS times each; median wall time of the run. Each temporal repetition
+ * gets a fresh worker (started before the clock, as a deployed worker is already up), so both
+ * executors start their task thread and load their models inside the timed run.
+ * Then the same temporal run with two workers (one thread each) for the 1 -> 2 worker scaling curve.
+ * ratio = temporal docs/s / local docs/s; the issue's target is 0.91 (temporal at most 1.1x slower).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runLocal } from '../src/executors/local.js';
+import { loadPipeline } from '../src/pipeline.js';
+import type { RunRequest } from '../src/run/plan.js';
+import { submitRun } from '../temporal/client.js';
+import { startDevServer } from '../temporal/dev-server.js';
+import { startWorker } from '../temporal/worker.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const REPEATS = Number(process.env.CORPUSFLOW_BENCH_REPEATS ?? 5);
+const round = (x: number, d = 0) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main(): Promise<void> {
+  const { spec, baseDir } = await loadPipeline(join(ROOT, 'pipelines', 'quickstart.yaml'));
+  const out = await mkdtemp(join(tmpdir(), 'cf-bench-temporal-'));
+  const server = await startDevServer(process.env.CORPUSFLOW_TEMPORAL_BIN ?? join(ROOT, '.tools', 'bin', 'temporal'));
+  const times: { local: number[]; temporal: number[]; temporal2: number[] } = { local: [], temporal: [], temporal2: [] };
+  let docs = 0;
+  try {
+    for (let i = 0; i < REPEATS; i++) {
+      const req = (executor: string): RunRequest => ({ run_id: `bench-${executor}-${i}`, pipeline: spec, base_dir: baseDir, out: join(out, executor) });
+      let t0 = performance.now();
+      const local = await runLocal(req('local'), { threads: 1 });
+      times.local.push((performance.now() - t0) / 1000);
+
+      let viaTemporal = local;
+      // One worker for the ratio, then two on one task queue for the scaling curve.
+      for (const workers of [1, 2]) {
+        const queue = `bench-${i}-${workers}`;
+        const started = await Promise.all(Array.from({ length: workers }, () => startWorker({ address: server.address, namespace: 'default', taskQueue: queue, threads: 1 })));
+        const running = started.map((w) => w.run());
+        t0 = performance.now();
+        viaTemporal = await submitRun(req(`temporal${workers}`), { address: server.address, namespace: 'default', taskQueue: queue });
+        (workers === 1 ? times.temporal : times.temporal2).push((performance.now() - t0) / 1000);
+        started.forEach((w) => w.shutdown());
+        await Promise.all(running);
+      }
+
+      if (JSON.stringify(local.stages) !== JSON.stringify(viaTemporal.stages)) throw new Error('the executors disagree on the run');
+      docs = local.stages[0]?.docs_in ?? 0;
+      process.stderr.write(`repeat ${i + 1}/${REPEATS}: local ${round(times.local.at(-1) as number, 2)} s, temporal ${round(times.temporal.at(-1) as number, 2)} s, 2 workers ${round(times.temporal2.at(-1) as number, 2)} s\n`);
+    }
+  } finally {
+    await server.stop();
+    await rm(out, { recursive: true, force: true });
+  }
+  const local = docs / median(times.local);
+  const temporal = docs / median(times.temporal);
+  console.log(`quickstart: ${docs} documents | local ${round(median(times.local), 2)} s (${round(local)} docs/s) | temporal ${round(median(times.temporal), 2)} s (${round(temporal)} docs/s) | ratio ${round(temporal / local, 2)}`);
+  console.log(JSON.stringify({
+    bench: 'temporal',
+    unit: 'docs/s/core',
+    ours: round(temporal),
+    peers: { local: round(local) },
+    ratios: { local: round(temporal / local, 2) },
+    targets: { local: 0.91 },
+    docs,
+    repeats: REPEATS,
+    scaling: { workers_1_docs_s: round(temporal), workers_2_docs_s: round(docs / median(times.temporal2)), speedup: round(median(times.temporal) / median(times.temporal2), 2) },
+    seconds: { local: times.local.map((t) => round(t, 2)), temporal: times.temporal.map((t) => round(t, 2)), temporal_2_workers: times.temporal2.map((t) => round(t, 2)) },
+  }));
+}
+
+await main();
