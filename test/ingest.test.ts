@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { IngestConfig } from '../schemas/stages/ingest.js';
 import { gzipMembers } from '../stages/ingest/gzip-members.js';
-import { ingest } from '../stages/ingest/index.js';
 import type { SourceItem } from '../src/stage.js';
 import { readAll } from './helpers/ingest.js';
 import { FIXTURES } from './helpers/pipelines.js';

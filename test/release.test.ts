@@ -14,7 +14,7 @@ import { readNpy } from '../src/release/npy.js';
 import { readSamples } from '../src/release/reader.js';
 import { readTar, TarError } from '../src/release/tar-read.js';
 import { TarWriter } from '../src/release/tar.js';
-import { samplesOf, verifyRelease } from '../src/release/verify.js';
+import { samplesOf } from '../src/release/verify.js';
 import { datasetUri, stageDir } from '../src/run/paths.js';
 import { storageFor } from '../src/storage/index.js';
 import { query } from './helpers/catalog.js';

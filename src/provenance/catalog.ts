@@ -7,7 +7,7 @@ import { DatasetManifest, TaskResult } from '../../schemas/run.js';
 import { sqlString } from '../parts/parquet.js';
 import { loadPlan } from '../run/execute.js';
 import { datasetUri, stageDir } from '../run/paths.js';
-import { joinUri, storageFor } from '../storage/index.js';
+import { joinUri, readJson, storageFor } from '../storage/index.js';
 
 export interface RunTiming {
   executor: 'local' | 'temporal';
@@ -15,7 +15,6 @@ export interface RunTiming {
   finished_at: string;
 }
 
-const readJson = async (uri: string): Promise<unknown> => JSON.parse((await storageFor(uri).read(uri)).toString('utf8'));
 
 /**
  * PII counts per document and entity type, from the pii stage's events (`detail.pii.counts`): the

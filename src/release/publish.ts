@@ -1,12 +1,11 @@
 import { relative } from 'node:path';
 import { ReleaseManifest } from '../../schemas/release.js';
-import { DatasetManifest, TaskResult } from '../../schemas/run.js';
-import { loadPlan, loadTasks } from '../run/execute.js';
-import { datasetUri, resultUri, stageDir } from '../run/paths.js';
+import { DatasetManifest } from '../../schemas/run.js';
+import { loadPlan, loadResults } from '../run/execute.js';
+import { datasetUri, stageDir } from '../run/paths.js';
 import { DATACARD_FILES, writeDataCard } from './datacard.js';
-import { joinUri, storageFor } from '../storage/index.js';
+import { joinUri, readJson, storageFor } from '../storage/index.js';
 
-const readJson = async (uri: string): Promise<unknown> => JSON.parse((await storageFor(uri).read(uri)).toString('utf8'));
 
 /** How a release names its inputs: relative to the pipeline file, so the manifest does not depend on where the checkout sits. */
 function displayUri(uri: string, baseDir: string): string {
@@ -30,11 +29,7 @@ export function widsIndex(manifest: ReleaseManifest): string {
  */
 export async function publishRelease(workDir: string): Promise<ReleaseManifest> {
   const plan = await loadPlan(workDir);
-  const results = async (stageIndex: number, phase: string) => {
-    const dir = stageDir(plan, stageIndex);
-    const n = (await loadTasks(dir, phase)).length;
-    return Promise.all(Array.from({ length: n }, async (_, i) => TaskResult.parse(await readJson(resultUri(dir, phase, i)))));
-  };
+  const results = (stageIndex: number, phase: string) => loadResults(stageDir(plan, stageIndex), phase);
   const last = plan.stages.at(-1);
   if (!last || last.name !== 'shard') throw new Error('a release needs a shard stage last');
   const [pack] = await results(last.index, 'pack');

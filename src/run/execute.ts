@@ -7,7 +7,7 @@ import { documentRow, readDocuments, REJECTED_COLUMNS, writeDocuments } from '..
 import { writeParquet, type Row } from '../parts/parquet.js';
 import { Fragment } from '../provenance/fragment.js';
 import type { GlobalStage, MapStage, SourceStage } from '../stage.js';
-import { storageFor } from '../storage/index.js';
+import { readJson, storageFor } from '../storage/index.js';
 import { partUri, planUri, rejectedUri, resultUri, stageDir, tasksUri } from './paths.js';
 
 const MAX_REPORTED_ERRORS = 20;
@@ -17,7 +17,7 @@ export function loadPlan(workDir: string): Promise<RunPlan> {
   let plan = plans.get(workDir);
   if (!plan) {
     const uri = planUri(workDir);
-    plan = storageFor(uri).read(uri).then((b) => RunPlan.parse(JSON.parse(b.toString('utf8'))));
+    plan = readJson(uri).then((json) => RunPlan.parse(json));
     plans.set(workDir, plan);
   }
   return plan;
@@ -25,7 +25,13 @@ export function loadPlan(workDir: string): Promise<RunPlan> {
 
 export async function loadTasks(dir: string, phase: string): Promise<TaskSpec[]> {
   const uri = tasksUri(dir, phase);
-  return TaskSpec.array().parse(JSON.parse((await storageFor(uri).read(uri)).toString('utf8')));
+  return TaskSpec.array().parse(await readJson(uri));
+}
+
+/** The results of every task of one phase, in task order. */
+export async function loadResults(dir: string, phase: string): Promise<TaskResult[]> {
+  const count = (await loadTasks(dir, phase)).length;
+  return Promise.all(Array.from({ length: count }, async (_, i) => TaskResult.parse(await readJson(resultUri(dir, phase, i)))));
 }
 
 /** Mutable tallies of one task, turned into its TaskResult at the end. */
@@ -52,7 +58,7 @@ export async function executeTask(ref: TaskRef): Promise<TaskResult> {
   const dir = stageDir(plan, ref.stage_index);
   const resultAt = resultUri(dir, ref.phase, ref.task_index);
   if (await storageFor(resultAt).exists(resultAt)) {
-    return TaskResult.parse(JSON.parse((await storageFor(resultAt).read(resultAt)).toString('utf8')));
+    return TaskResult.parse(await readJson(resultAt));
   }
   const stagePlan = plan.stages[ref.stage_index];
   const config = plan.pipeline.stages[ref.stage_index];

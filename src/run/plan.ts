@@ -1,12 +1,12 @@
-import { DatasetManifest, RunPlan, TaskResult, type TaskSpec } from '../../schemas/run.js';
+import { DatasetManifest, RunPlan, type TaskSpec } from '../../schemas/run.js';
 import type { PipelineSpec } from '../../schemas/pipeline.js';
 import { stageDefinition } from '../../stages/index.js';
 import { canonicalJson, configHash, sha256Hex } from '../hash.js';
 import { phasesOf } from '../stage.js';
-import { joinUri, storageFor } from '../storage/index.js';
+import { joinUri, readJson, storageFor } from '../storage/index.js';
 import { CODE_VERSION } from '../version.js';
-import { loadPlan, loadTasks } from './execute.js';
-import { datasetUri, planUri, resultUri, stageDir, tasksUri } from './paths.js';
+import { loadPlan, loadResults, loadTasks } from './execute.js';
+import { datasetUri, planUri, stageDir, tasksUri } from './paths.js';
 
 export interface RunRequest {
   run_id: string;
@@ -52,19 +52,10 @@ export async function createRun(req: RunRequest): Promise<RunPlan> {
   return plan;
 }
 
-async function readResults(dir: string, phase: string, count: number): Promise<TaskResult[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const uri = resultUri(dir, phase, i);
-      return TaskResult.parse(JSON.parse((await storageFor(uri).read(uri)).toString('utf8')));
-    }),
-  );
-}
-
 /** The parts a stage's first phase reads: the previous stage's dataset. */
 async function inputParts(plan: RunPlan, stageIndex: number): Promise<string[]> {
   const uri = datasetUri(stageDir(plan, stageIndex - 1));
-  return DatasetManifest.parse(JSON.parse((await storageFor(uri).read(uri)).toString('utf8'))).parts.map((p) => p.uri);
+  return DatasetManifest.parse(await readJson(uri)).parts.map((p) => p.uri);
 }
 
 /** Write the task list of one phase and return how many tasks it has. */
@@ -88,8 +79,7 @@ export async function planPhase(workDir: string, stageIndex: number, phase: stri
   } else {
     // Later phases read what the previous phase of the same stage wrote.
     const previous = stagePlan.phases[phaseIndex - 1] as string;
-    const count = (await loadTasks(dir, previous)).length;
-    const parts = (await readResults(dir, previous, count)).flatMap((r) => r.outputs.map((o) => o.uri));
+    const parts = (await loadResults(dir, previous)).flatMap((r) => r.outputs.map((o) => o.uri));
     const phaseDef = def.kind === 'global' ? def.phases[phaseIndex] : undefined;
     if (phaseDef?.kind === 'reduce') tasks = [{ kind: 'reduce', parts }];
     else if (phaseDef?.kind === 'partitioned') {
@@ -109,8 +99,8 @@ export async function finalizeStage(workDir: string, stageIndex: number): Promis
   const dir = stageDir(plan, stageIndex);
   const first = stagePlan.phases[0] as string;
   const last = stagePlan.phases.at(-1) as string;
-  const firstResults = await readResults(dir, first, (await loadTasks(dir, first)).length);
-  const lastResults = first === last ? firstResults : await readResults(dir, last, (await loadTasks(dir, last)).length);
+  const firstResults = await loadResults(dir, first);
+  const lastResults = first === last ? firstResults : await loadResults(dir, last);
   const dropped: Record<string, number> = {};
   for (const r of lastResults.concat(first === last ? [] : firstResults)) {
     for (const [reason, n] of Object.entries(r.dropped)) dropped[reason] = (dropped[reason] ?? 0) + n;

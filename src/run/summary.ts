@@ -1,10 +1,9 @@
 import { ReleaseManifest } from '../../schemas/release.js';
-import { DatasetManifest, TaskResult, type RunSummary } from '../../schemas/run.js';
-import { joinUri, storageFor } from '../storage/index.js';
-import { loadPlan, loadTasks } from './execute.js';
-import { datasetUri, resultUri, stageDir } from './paths.js';
+import { DatasetManifest, type RunSummary } from '../../schemas/run.js';
+import { joinUri, readJson } from '../storage/index.js';
+import { loadPlan, loadResults } from './execute.js';
+import { datasetUri, stageDir } from './paths.js';
 
-const readJson = async (uri: string): Promise<unknown> => JSON.parse((await storageFor(uri).read(uri)).toString('utf8'));
 
 /** Counts per stage, totals from the manifest, and the unreadable records with file and offset. */
 export async function summarizeRun(workDir: string, executor: RunSummary['executor'], seconds: number): Promise<RunSummary> {
@@ -16,10 +15,7 @@ export async function summarizeRun(workDir: string, executor: RunSummary['execut
     }),
   );
   const ingestDir = stageDir(plan, 0);
-  const reads = (await loadTasks(ingestDir, 'read')).length;
-  const errors = (
-    await Promise.all(Array.from({ length: reads }, async (_, i) => TaskResult.parse(await readJson(resultUri(ingestDir, 'read', i))).errors))
-  ).flat();
+  const errors = (await loadResults(ingestDir, 'read')).flatMap((r) => r.errors);
   const manifest = ReleaseManifest.parse(await readJson(joinUri(plan.release_dir, 'manifest.json')));
   return {
     run_id: plan.run_id,

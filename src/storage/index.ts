@@ -42,3 +42,8 @@ export function joinUri(base: string, ...parts: string[]): string {
   }
   return path.join(base, ...segs);
 }
+
+/** Parse a JSON object the run stored (plans, task lists, results, manifests); callers validate it with zod. */
+export async function readJson(uri: string): Promise<unknown> {
+  return JSON.parse((await storageFor(uri).read(uri)).toString('utf8'));
+}
