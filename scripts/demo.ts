@@ -34,7 +34,7 @@ try {
     { address, namespace: 'default', taskQueue, onProgress: progressPrinter() },
   );
   process.stdout.write(`\n${formatSummary(summary)}\n`);
-  process.stdout.write(`\nrelease: ${relative(root, summary.release_dir)}/{manifest.json,index.wids.json,provenance.duckdb,shards/}\n`);
+  process.stdout.write(`\nrelease: ${relative(root, summary.release_dir)}/{manifest.json,index.wids.json,provenance.duckdb,DATACARD.md,datacard.html,shards/}\n`);
 } finally {
   worker.shutdown();
   await running;
