@@ -55,7 +55,7 @@ function timeExtractor(extract: (html: string) => string): { texts: string[]; do
   return { texts, docsPerSec: (ROUNDS * pages.length) / ((used.user + used.system) / 1e6) };
 }
 
-const ours = timeExtractor((html) => htmlToText(html, 60_000).text);
+const ours = timeExtractor((html) => htmlToText(html, { maxWork: 10_000_000, backstopMs: 60_000 }).text);
 const readability = timeExtractor((html) => {
   const { document } = parseHTML(html);
   return new Readability(document).parse()?.textContent?.replace(/[ \t]+/g, ' ').replace(/\s*\n\s*/g, '\n').trim() ?? '';

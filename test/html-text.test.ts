@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExtractionTimeout, htmlToText } from '../stages/ingest/html-text.js';
+import { ExtractionOverBudget, ExtractionTimeout, htmlToText } from '../stages/ingest/html-text.js';
 
+const LIMITS = { maxWork: 10_000_000, backstopMs: 10_000 };
 const PROSE = 'The council approved the new budget on Monday after a long debate about the cost of repairs to the old bridge.';
 
 test('navigation, footers, cookie banners and link lists are removed; headings followed by prose are kept', () => {
@@ -15,7 +16,7 @@ test('navigation, footers, cookie banners and link lists are removed; headings f
     <p>Share</p>
     <footer><p>© 2024 Example News. All rights reserved.</p></footer>
   </body></html>`;
-  const page = htmlToText(html, 1000);
+  const page = htmlToText(html, LIMITS);
   assert.equal(page.text, `Budget approved\n${PROSE}`);
   assert.equal(page.title, 'A title');
   assert.deepEqual(page.robots, ['noindex']);
@@ -25,9 +26,30 @@ test('when the page marks its article, only the article is kept; a <br> is a lin
   const html = `<body><div><p>${PROSE} Outside the article.</p></div>
     <article><h1>Title</h1><p>${PROSE}</p><p>${PROSE}</p><p>Roses are red,<br>violets are blue,<br>this line is a short one.</p>
     <pre>  indented\n    code</pre></article></body>`;
-  assert.equal(htmlToText(html, 1000).text, `Title\n${PROSE}\n${PROSE}\nRoses are red,\nviolets are blue,\nthis line is a short one.\n  indented\n    code`);
+  assert.equal(htmlToText(html, LIMITS).text, `Title\n${PROSE}\n${PROSE}\nRoses are red,\nviolets are blue,\nthis line is a short one.\n  indented\n    code`);
 });
 
-test('a page over its time budget throws ExtractionTimeout', () => {
-  assert.throws(() => htmlToText(`<div>${'<span>x</span>'.repeat(2_000_000)}</div>`, 1), ExtractionTimeout);
+test('a page over its work budget throws ExtractionOverBudget at the same place on every run, however long it took', () => {
+  const page = `<div>${'<span>x</span>'.repeat(200_000)}</div>`;
+  const messages = new Set<string>();
+  for (const backstopMs of [60_000, 600_000]) {
+    assert.throws(() => htmlToText(page, { maxWork: 100_000, backstopMs }), (err: unknown) => {
+      assert.ok(err instanceof ExtractionOverBudget);
+      messages.add(err.message);
+      return true;
+    });
+  }
+  assert.deepEqual([...messages], ['HTML parsing took more than 100000 work units (105322 by character 245760 of 2800011)']);
+  assert.doesNotThrow(() => htmlToText(page, { maxWork: 2_000_000, backstopMs: 60_000 }), 'within budget it is parsed to the end');
+});
+
+test('thousands of unclosed nested tags exhaust the work budget long before their bytes would', () => {
+  const nested = `<html><body>${'<div><span>x</span>'.repeat(33_333)}</body></html>`;
+  const flat = `<html><body>${'<div><span>x</span></div>'.repeat(33_333)}</body></html>`;
+  assert.throws(() => htmlToText(nested, LIMITS), ExtractionOverBudget);
+  assert.doesNotThrow(() => htmlToText(flat, LIMITS));
+});
+
+test('a page over the wall-clock backstop throws ExtractionTimeout', () => {
+  assert.throws(() => htmlToText(`<div>${'<span>x</span>'.repeat(2_000_000)}</div>`, { maxWork: 1e9, backstopMs: 1 }), ExtractionTimeout);
 });

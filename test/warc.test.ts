@@ -67,7 +67,7 @@ test('the same WARC read gzipped per record gives the same documents, each at it
   const { gz, memberStarts } = perRecordGzip(plain);
   const a = docsOf(await read(CC_WARC, plain));
   const b = docsOf(await read('copy.warc.gz', gz));
-  assert.deepEqual(b.map((d) => [d.id, d.text, d.url]), a.map((d) => [d.id, d.text, d.url]));
+  assert.deepEqual(b.map((d) => [d.source.record_id, d.text, d.url]), a.map((d) => [d.source.record_id, d.text, d.url]));
   for (const d of b) assert.ok(memberStarts.includes(d.source.offset));
 });
 

@@ -44,6 +44,12 @@ ORDER BY stage, reason, source_uri, source_offset`,
   (SELECT count(DISTINCT sm.doc_id) FROM samples sm JOIN documents d USING (doc_id) WHERE d.source_uri = s.uri) AS released
 FROM sources s ORDER BY s.uri`,
   },
+  'duplicate-record-ids': {
+    description: 'WARC-Record-IDs that more than one record carries: each copy with its document id, file and offset',
+    sql: `SELECT record_id, doc_id, status, source_uri, source_offset, url FROM documents
+WHERE record_id IN (SELECT record_id FROM documents WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1)
+ORDER BY record_id, source_uri, source_offset`,
+  },
   shards: {
     description: 'per shard: sha256, bytes, samples, tokens',
     sql: 'SELECT shard, sha256, bytes, samples, tokens FROM shards ORDER BY shard',

@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { RawInflater, type Inflated } from './raw-inflate.js';
 
 /** One gzip member: where it starts in the file, what it inflated to, and what went wrong if anything. */
 export interface GzipMember {
@@ -17,13 +18,11 @@ export function isGzip(buf: Buffer): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
+const inflater = new RawInflater();
+
 /** Inflate as much as the bytes allow; a cut stream returns what it had instead of throwing. */
-function inflatePartial(bytes: Buffer, maxOutputLength?: number): { data: Buffer; consumed: number } {
-  const out = zlib.inflateRawSync(bytes, { info: true, finishFlush: zlib.constants.Z_SYNC_FLUSH, ...(maxOutputLength ? { maxOutputLength } : {}) }) as unknown as {
-    buffer: Buffer;
-    engine: { bytesWritten: number };
-  };
-  return { data: out.buffer, consumed: out.engine.bytesWritten };
+function inflatePartial(bytes: Buffer, maxOutputLength?: number): Inflated {
+  return inflater.inflate(bytes, maxOutputLength);
 }
 
 /** Length of the member header at `pos`, or -1 when the file ends inside it or it is not a header. */

@@ -10,7 +10,22 @@ export interface ExtractedPage {
   tdm_reservation: string[];
 }
 
+/**
+ * A page needed more parsing work than its budget allows. Work is counted, not timed, so whether a
+ * page is kept does not depend on the machine or its load: one unit per element and text run, plus
+ * the depth of open elements at each tag, since htmlparser2 keeps that stack in an array it unshifts
+ * and searches (deeply nested unclosed tags cost time quadratic in their number).
+ */
+export class ExtractionOverBudget extends Error {}
+
+/** The wall-clock backstop fired: unlike the work budget, this depends on the machine. */
 export class ExtractionTimeout extends Error {}
+
+/** What one page's extraction may cost: work units (deterministic), and wall-clock time as a backstop. */
+export interface ExtractionLimits {
+  maxWork: number;
+  backstopMs: number;
+}
 
 /** Subtrees that never hold main text. */
 const SKIP_TAGS = new Set([
@@ -39,7 +54,7 @@ const NEVER_SKIPPED = new Set(['html', 'body', 'main', 'article', 'form']);
 const BOILERPLATE_LINE = /^(©|\(c\)|copyright\b)|all rights reserved|\bcookies?\b|privacy policy|terms of (use|service)|\bsign (in|up)\b|\blog ?in\b/i;
 /** Stands for a `<br>` inside a block until whitespace is collapsed (a line break, not a new paragraph). */
 const LINE_BREAK = '\u2028';
-/** Text is fed to the parser in slices this big, and the time budget is checked between them. */
+/** Text is fed to the parser in slices this big, and the budgets are checked between them. */
 const SLICE = 16 * 1024;
 
 interface Block {
@@ -73,10 +88,12 @@ function isBoilerplate(name: string, attribs: Record<string, string>): boolean {
  * and footers, sidebars, forms' controls, hidden elements), kept per block when it reads like prose
  * (jusText's idea: long enough, not mostly link text, not a boilerplate line), with headings kept when
  * text follows them. When the page marks its main content (`<article>`, `<main>`, `role=main`) and it
- * holds enough text, only that content is kept. Throws ExtractionTimeout after `budgetMs`.
+ * holds enough text, only that content is kept. Throws ExtractionOverBudget past `limits.maxWork`
+ * work units, and ExtractionTimeout past `limits.backstopMs`.
  */
-export function htmlToText(html: string, budgetMs: number): ExtractedPage {
-  const deadline = performance.now() + budgetMs;
+export function htmlToText(html: string, limits: ExtractionLimits): ExtractedPage {
+  const deadline = performance.now() + limits.backstopMs;
+  let work = 0;
   const blocks: Block[] = [];
   const robots: string[] = [];
   const tdm: string[] = [];
@@ -104,6 +121,7 @@ export function htmlToText(html: string, budgetMs: number): ExtractedPage {
   const parser = new Parser(
     {
       onopentag(name, attribs) {
+        work += 1 + stack.length;
         let flags = 0;
         if (name === 'meta') {
           const metaName = attribs.name?.toLowerCase();
@@ -126,6 +144,7 @@ export function htmlToText(html: string, budgetMs: number): ExtractedPage {
         stack.push(flags);
       },
       ontext(data) {
+        work++;
         if (inTitle) {
           title = (title ?? '') + data;
           return;
@@ -135,6 +154,7 @@ export function htmlToText(html: string, budgetMs: number): ExtractedPage {
         if (links > 0) linkChars += data.trim().length;
       },
       onclosetag(name) {
+        work += 1 + stack.length;
         if (name === 'title') inTitle = false;
         const flags = stack.pop() ?? 0;
         if (BLOCK_TAGS.has(name) && skip === 0) flush();
@@ -150,9 +170,12 @@ export function htmlToText(html: string, budgetMs: number): ExtractedPage {
     { decodeEntities: true },
   );
   for (let at = 0; at < html.length; at += SLICE) {
-    if (performance.now() > deadline) throw new ExtractionTimeout(`HTML extraction took more than ${budgetMs} ms (stopped at character ${at} of ${html.length})`);
+    // Checked at fixed slice boundaries, so the same page stops at the same place on every machine.
+    if (work > limits.maxWork) throw new ExtractionOverBudget(`HTML parsing took more than ${limits.maxWork} work units (${work} by character ${at} of ${html.length})`);
+    if (performance.now() > deadline) throw new ExtractionTimeout(`HTML extraction took more than ${limits.backstopMs} ms (stopped at character ${at} of ${html.length})`);
     parser.write(html.slice(at, at + SLICE));
   }
+  if (work > limits.maxWork) throw new ExtractionOverBudget(`HTML parsing took more than ${limits.maxWork} work units (${work})`);
   parser.end();
   flush();
   const cleanTitle = (title as string | null)?.replace(/\s+/g, ' ').trim() || null;

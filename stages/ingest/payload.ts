@@ -1,7 +1,7 @@
 import type { Document, DocumentMeta } from '../../schemas/document.js';
 import type { RecordInfo } from '../../src/stage.js';
 import { decodePayload } from './charset.js';
-import { ExtractionTimeout, htmlToText } from './html-text.js';
+import { ExtractionOverBudget, ExtractionTimeout, htmlToText } from './html-text.js';
 import { charsetParam, mediaType, type HttpResponse } from './http.js';
 import { headerOptOut, metaOptOut } from './opt-out.js';
 import { badItem, type ReadInput, type SourceItem } from './records.js';
@@ -34,7 +34,7 @@ function sniff(body: Buffer): 'html' | 'text' | null {
 /**
  * Turn one fetched payload into a document or a reasoned drop: the URL blocklist first (before any
  * parsing), then non-2xx statuses (redirects and error pages carry no page text), header opt-outs,
- * the content type, charset decoding and HTML main-text extraction within the time budget, and
+ * the content type, charset decoding and HTML main-text extraction within its work budget, and
  * finally the page's own meta opt-outs.
  */
 export function payloadItem(src: ReadInput, p: Payload): SourceItem {
@@ -66,9 +66,11 @@ export function payloadItem(src: ReadInput, p: Payload): SourceItem {
   if (kind === 'text') return { kind: 'doc', doc: doc(decoded.text.trim(), meta), record };
   let page;
   try {
-    page = htmlToText(decoded.text, src.html_time_budget_ms);
+    page = htmlToText(decoded.text, { maxWork: src.html_work_budget, backstopMs: src.html_time_budget_ms });
   } catch (err) {
-    if (err instanceof ExtractionTimeout) return dropped('extraction_timeout', { message: err.message, html_chars: decoded.text.length });
+    if (err instanceof ExtractionOverBudget) return dropped('extraction_over_budget', { message: err.message, html_chars: decoded.text.length });
+    // The one drop that depends on the machine: said so in its detail, so an audit can tell.
+    if (err instanceof ExtractionTimeout) return dropped('extraction_timeout', { message: err.message, html_chars: decoded.text.length, wall_clock: true });
     throw err;
   }
   const metaSignal = metaOptOut(page);

@@ -12,6 +12,7 @@ export interface ReadInput {
   bytes: Buffer;
   input: IngestInput;
   max_record_bytes: number;
+  html_work_budget: number;
   html_time_budget_ms: number;
   policy: UrlPolicy;
   /** `bytes` start at file offset `base`; the reader owns the records that start in [start, end). */

@@ -57,9 +57,11 @@ export function seekRecord(data: Buffer, from: number): number {
 /** End of the header block starting at `from`: where the blank line starts and how long it is. */
 export function findHeaderEnd(data: Buffer, from: number): { at: number; length: number } | null {
   const crlf = data.indexOf('\r\n\r\n', from);
-  const lf = data.indexOf('\n\n', from);
-  if (crlf >= 0 && (lf < 0 || crlf <= lf)) return { at: crlf, length: 4 };
+  // A bare-LF blank line counts only before the CRLF one: searching the whole block for it would scan
+  // every record's payload.
+  const lf = (crlf >= 0 ? data.subarray(0, crlf) : data).indexOf('\n\n', from);
   if (lf >= 0) return { at: lf, length: 2 };
+  if (crlf >= 0) return { at: crlf, length: 4 };
   return null;
 }
 

@@ -38,8 +38,7 @@ function warcItem(src: ReadInput, rec: WarcRecord): SourceItem | null {
   // `dns:` responses and other non-HTTP captures have no page in them.
   if (type === 'response' && !/^application\/http/i.test(blockType)) return null;
   const common = {
-    // WARC-Record-IDs are globally unique, so the id does not depend on where the file sits.
-    id: recordId ? documentId('warc', recordId) : documentId(src.source_key, rec.position),
+    id: warcDocumentId(src, rec),
     offset: rec.offset,
     record_id: recordId,
     url,
@@ -50,6 +49,16 @@ function warcItem(src: ReadInput, rec: WarcRecord): SourceItem | null {
   const http = parseHttpResponse(rec.block, src.max_record_bytes);
   if ('error' in http) return badItem(rec.offset, 'malformed_record', http.error, recordId, url);
   return payloadItem(src, { ...common, content_type: http.headers.get('content-type') ?? null, http, body: http.body });
+}
+
+/**
+ * The file and the record's place in it, not its WARC-Record-ID: the ids should be unique but are not
+ * always (a file concatenated twice, crawlers that reuse ids, two exports of one crawl), and two
+ * documents with one id would merge in provenance. Repeated record ids stay visible there: `corpusflow
+ * audit <release> duplicate-record-ids` lists them with each copy's file and offset.
+ */
+function warcDocumentId(src: ReadInput, rec: WarcRecord): string {
+  return documentId(src.source_key, rec.position);
 }
 
 function warcMeta(rec: WarcRecord): Record<string, unknown> {
@@ -70,7 +79,7 @@ function conversionItem(src: ReadInput, rec: WarcRecord): SourceItem {
   return {
     kind: 'doc',
     doc: {
-      id: recordId ? documentId('warc', recordId) : documentId(src.source_key, rec.position),
+      id: warcDocumentId(src, rec),
       text: decoded.text.trim(),
       url,
       source: { uri: src.uri, offset: rec.offset, record_id: recordId, fetch_date: rec.headers.get('warc-date') ?? null, license: src.input.license },
