@@ -11,7 +11,7 @@ export interface GzipMember {
   oversized: boolean;
 }
 
-const MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+export const MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const FHCRC = 2, FEXTRA = 4, FNAME = 8, FCOMMENT = 16, RESERVED = 0xe0;
 
 export function isGzip(buf: Buffer): boolean {
@@ -26,7 +26,7 @@ function inflatePartial(bytes: Buffer, maxOutputLength?: number): Inflated {
 }
 
 /** Length of the member header at `pos`, or -1 when the file ends inside it or it is not a header. */
-function headerLength(buf: Buffer, pos: number): number {
+export function headerLength(buf: Buffer, pos: number): number {
   if (pos + 10 > buf.length) return -1;
   const flags = buf[pos + 3] as number;
   if (flags & RESERVED) return -1;
@@ -71,7 +71,7 @@ function soundMemberAt(buf: Buffer, at: number, maxBytes: number): boolean {
  * CRC32. Resynchronising after damage and finding the first member of a task's slice use this one
  * rule, so a file read in slices gives exactly what it gives read whole.
  */
-function nextSoundMember(buf: Buffer, from: number, maxBytes: number): number {
+export function nextSoundMember(buf: Buffer, from: number, maxBytes: number): number {
   for (let at = buf.indexOf(MAGIC, from); at >= 0; at = buf.indexOf(MAGIC, at + 1)) {
     if (soundMemberAt(buf, at, maxBytes)) return at;
   }

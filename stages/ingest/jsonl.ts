@@ -1,7 +1,8 @@
-import { decompress as zstdDecompress } from 'fzstd';
 import { documentId } from '../../src/hash.js';
-import { gzipMembers } from './gzip-members.js';
+import { gunzipStream } from './gzip-stream.js';
+import { LineSplitter, type Line } from './line-splitter.js';
 import { decodeUtf8, gzipInput, type ReadInput, type SourceItem } from './records.js';
+import { zstdFramePieces, zstdFrames } from './zstd-frames.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
 
@@ -11,32 +12,57 @@ function isZstd(bytes: Buffer): boolean {
 
 /**
  * JSON Lines, plain, zstd or gzip (one or many members). A record's offset is its line start in a plain
- * file, or its gzip member's start in a compressed one (the place a reader can seek to).
+ * file, or the start of its gzip member or zstd frame in a compressed one (the place a reader can seek
+ * to). Compressed files are decompressed a piece at a time and split into lines as they stream, so
+ * memory holds one line (up to `max_record_bytes`), never the whole decompressed file.
  */
 export function* readJsonl(src: ReadInput): Generator<SourceItem> {
   if (isZstd(src.bytes)) {
-    let data: Buffer;
-    try {
-      const out = zstdDecompress(src.bytes);
-      data = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-    } catch (err) {
-      yield { kind: 'bad', offset: 0, reason: 'corrupt_zstd', message: `zstd stream cannot be decoded (${(err as Error).message})`, record_id: null, url: null };
-      return;
-    }
-    // Zstandard frames are not walked one by one: every line's offset is the stream start.
-    yield* linesOf(src, data, 0, true);
+    yield* zstdLines(src);
     return;
   }
   if (!gzipInput(src)) {
     yield* ownedLines(src);
     return;
   }
-  for (const member of gzipMembers(src.bytes, { maxBytes: 2 ** 31, ...src.slice })) {
-    // A truncated member still gives up its complete lines; the cut one is reported below.
-    yield* linesOf(src, member.data, member.offset, true, member.error !== null);
-    if (member.error) {
-      yield { kind: 'bad', offset: member.offset, reason: 'corrupt_gzip', message: member.error, record_id: null, url: null };
+  let lines: LineSplitter | null = null;
+  for (const event of gunzipStream(src.bytes)) {
+    if (event.kind === 'data') {
+      lines ??= new LineSplitter(src.max_record_bytes);
+      yield* streamedLines(src, lines.push(event.data), event.offset);
+      continue;
     }
+    // The partial last line of a damaged member belongs to the member's error.
+    if (!event.error && lines) yield* streamedLines(src, lines.end(), event.offset);
+    lines = null;
+    if (event.error) yield { kind: 'bad', offset: event.offset, reason: 'corrupt_gzip', message: event.error, record_id: null, url: null };
+  }
+}
+
+function* zstdLines(src: ReadInput): Generator<SourceItem> {
+  const walk = zstdFrames(src.bytes);
+  for (const frame of walk.frames) {
+    const lines = new LineSplitter(src.max_record_bytes);
+    try {
+      for (const piece of zstdFramePieces(src.bytes.subarray(frame.start, frame.end))) yield* streamedLines(src, lines.push(piece), frame.start);
+    } catch (err) {
+      yield { kind: 'bad', offset: frame.start, reason: 'corrupt_zstd', message: `zstd frame cannot be decoded (${(err as Error).message})`, record_id: null, url: null };
+      continue;
+    }
+    yield* streamedLines(src, lines.end(), frame.start);
+  }
+  if (walk.error) yield { kind: 'bad', offset: walk.error.offset, reason: 'corrupt_zstd', message: walk.error.message, record_id: null, url: null };
+}
+
+/** Lines of a compressed stream: each carries its member's or frame's offset, and its place in it. */
+function* streamedLines(src: ReadInput, lines: Iterable<Line>, base: number): Generator<SourceItem> {
+  for (const line of lines) {
+    if ('overlong' in line) {
+      yield { kind: 'bad', offset: base, reason: 'oversized_record', message: `line of ${line.overlong} bytes at byte ${line.start} of the stream exceeds max_record_bytes ${src.max_record_bytes}`, record_id: null, url: null };
+      continue;
+    }
+    const item = lineItem(src, line.bytes, base, `${base}:${line.start}`);
+    if (item) yield item;
   }
 }
 
@@ -57,25 +83,24 @@ function* ownedLines(src: ReadInput): Generator<SourceItem> {
   // The last owned line may run past `end`; it ends at the first newline at or after `stop`.
   const nl = src.bytes.indexOf(0x0a, stop - 1);
   const until = nl < 0 ? src.bytes.length : nl + 1;
-  yield* linesOf(src, src.bytes.subarray(from, until), base + from, false);
+  yield* linesOf(src, src.bytes.subarray(from, until), base + from);
 }
 
-function* linesOf(src: ReadInput, data: Buffer, base: number, compressed: boolean, cut = false): Generator<SourceItem> {
+/** Lines of a plain file's bytes that start at file offset `base`. */
+function* linesOf(src: ReadInput, data: Buffer, base: number): Generator<SourceItem> {
   let start = 0;
   while (start < data.length) {
     let end = data.indexOf(0x0a, start);
-    if (end < 0) {
-      if (cut) return; // the partial last line of a truncated member belongs to the member's error
-      end = data.length;
-    }
-    const line = data.subarray(start, end);
-    const offset = compressed ? base : base + start;
-    const position = compressed ? `${base}:${start}` : base + start;
+    if (end < 0) end = data.length;
+    const item = lineItem(src, data.subarray(start, end), base + start, base + start);
     start = end + 1;
-    if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) continue;
-    const item = parseLine(src, line, offset, position);
     if (item) yield item;
   }
+}
+
+function lineItem(src: ReadInput, line: Buffer, offset: number, position: string | number): SourceItem | null {
+  if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return null;
+  return parseLine(src, line, offset, position);
 }
 
 function parseLine(src: ReadInput, line: Buffer, offset: number, position: string | number): SourceItem | null {

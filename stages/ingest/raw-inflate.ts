@@ -81,4 +81,32 @@ export class RawInflater {
     // A copy: records point into a member's bytes after the next member has been inflated.
     return { data: Buffer.from(this.out.subarray(0, outOff)), consumed: inOff };
   }
+
+  /**
+   * Inflate the raw deflate stream at the start of `input` a piece of at most `pieceBytes` at a time,
+   * so a member of any size is read in bounded memory; returns how many input bytes the stream used.
+   * Each piece is its own buffer. Throws on corrupt data. Use one inflater per stream read this way:
+   * the handle is busy until the generator finishes.
+   */
+  *pieces(input: Buffer, pieceBytes: number): Generator<Buffer, number> {
+    if (!this.handle || !this.state) {
+      const whole = this.inflate(input);
+      for (let at = 0; at < whole.data.length; at += pieceBytes) yield whole.data.subarray(at, at + pieceBytes);
+      return whole.consumed;
+    }
+    const handle = this.handle, state = this.state;
+    handle.reset();
+    this.error = null;
+    let inOff = 0, inLen = input.length;
+    for (;;) {
+      const out = Buffer.allocUnsafe(pieceBytes);
+      handle.writeSync(zlib.constants.Z_SYNC_FLUSH, input, inOff, inLen, out, 0, pieceBytes);
+      if (this.error !== null) throw new Error(this.error);
+      const availOut = state[0] as number, availIn = state[1] as number;
+      inOff += inLen - availIn;
+      inLen = availIn;
+      if (availOut < pieceBytes) yield out.subarray(0, pieceBytes - availOut);
+      if (availOut !== 0) return inOff;
+    }
+  }
 }

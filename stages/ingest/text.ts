@@ -1,6 +1,6 @@
 import { documentId } from '../../src/hash.js';
 import { decodePayload } from './charset.js';
-import { gzipMembers } from './gzip-members.js';
+import { gunzipStream } from './gzip-stream.js';
 import { badItem, gzipInput, type ReadInput, type SourceItem } from './records.js';
 
 /**
@@ -11,13 +11,21 @@ import { badItem, gzipInput, type ReadInput, type SourceItem } from './records.j
 export function* readText(src: ReadInput): Generator<SourceItem> {
   let data = src.bytes;
   if (gzipInput(src)) {
+    // Inflated a piece at a time and given up as soon as it passes the cap, never held beyond it.
     const parts: Buffer[] = [];
-    for (const member of gzipMembers(src.bytes, { maxBytes: src.max_record_bytes + 1 })) {
-      if (member.error) {
-        yield badItem(member.offset, member.oversized ? 'oversized_record' : 'corrupt_gzip', member.error);
+    let size = 0;
+    for (const event of gunzipStream(src.bytes)) {
+      if (event.kind === 'end') {
+        if (!event.error) continue;
+        yield badItem(event.offset, 'corrupt_gzip', event.error);
         return;
       }
-      parts.push(member.data);
+      size += event.data.length;
+      if (size > src.max_record_bytes) {
+        yield badItem(0, 'oversized_record', `text inflates to more than max_record_bytes ${src.max_record_bytes}`);
+        return;
+      }
+      parts.push(event.data);
     }
     data = Buffer.concat(parts);
   }
