@@ -69,7 +69,14 @@ export function findHeaderEnd(data: Buffer, from: number): { at: number; length:
 export function parseHeaderLines(raw: string): Map<string, string> {
   const headers = new Map<string, string>();
   let last = '';
-  for (const line of raw.split(/\r?\n/).slice(1)) {
+  // Scanned by index rather than split by a regex: this runs for every record, and WET records are small.
+  let at = raw.indexOf('\n') + 1;
+  if (at === 0) return headers;
+  while (at < raw.length) {
+    let end = raw.indexOf('\n', at);
+    if (end < 0) end = raw.length;
+    const line = raw.slice(at, end > at && raw.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    at = end + 1;
     if ((line.startsWith(' ') || line.startsWith('\t')) && last) {
       headers.set(last, `${headers.get(last) ?? ''} ${line.trim()}`);
       continue;
