@@ -46,9 +46,10 @@ Usage:
       erase documents after release: writes v<N+1> rewriting only the shards that hold them,
       records the request in its provenance and data card
   corpusflow crawl <urls.txt> --warc FILE.warc.gz [--concurrency N] [--per-host N] [--delay-ms MS]
-                   [--retries N] [--user-agent UA]
+                   [--retries N] [--user-agent UA] [--max-depth N] [--max-pages-per-host N] [--warc-max-bytes N]
       fetch the URLs (one per line) politely (robots.txt, per-host limits, retries) into a WARC
-      that an ingest input with format: warc reads
+      that an ingest input with format: warc reads; --max-depth follows same-host links and
+      robots.txt sitemaps that many clicks deep; the WARC rotates to FILE-00001.warc.gz, … by size
 
 --out       root of runs/ and releases/ (a folder or s3://bucket/prefix; default: out)
 --strict    exit with status 3 when any input record was unreadable
@@ -82,6 +83,9 @@ const OPTIONS = {
   'delay-ms': { type: 'string' },
   retries: { type: 'string' },
   'user-agent': { type: 'string' },
+  'max-depth': { type: 'string' },
+  'max-pages-per-host': { type: 'string' },
+  'warc-max-bytes': { type: 'string' },
 } as const;
 
 function finish(summary: RunSummary, json: boolean, strict: boolean): number {
@@ -129,7 +133,8 @@ async function main(argv: string[]): Promise<number> {
       const { runCrawl } = await import('../crawl/cli.js');
       const summary = await runCrawl(file, {
         out: values.warc, concurrency: values.concurrency, per_host_concurrency: values['per-host'], per_host_delay_ms: values['delay-ms'],
-        retries: values.retries, user_agent: values['user-agent'],
+        retries: values.retries, user_agent: values['user-agent'], max_depth: values['max-depth'],
+        max_pages_per_host: values['max-pages-per-host'], warc_max_bytes: values['warc-max-bytes'],
       });
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       return summary.failed > 0 ? 1 : 0;

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { Parser } from 'htmlparser2';
 import PQueue from 'p-queue';
 import type { CrawlConfig } from '../../schemas/crawl.js';
 import { ALLOW_ALL, DISALLOW_ALL, parseRobots, type RobotsRules } from './robots.js';
@@ -21,11 +23,15 @@ interface Exchange {
 
 export interface CrawlSummary {
   urls: number;
+  /** URLs found by following links and sitemaps (included in `urls`). */
+  discovered: number;
   fetched: number;
   robots_disallowed: number;
   failed: number;
   retries: number;
   redirects_followed: number;
+  /** The WARC files written, in order. */
+  warc_files: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,6 +44,9 @@ interface Host {
   /** When the last request to this host was sent, and the chain that orders the next sends. */
   lastSent: number;
   gate: Promise<unknown>;
+  /** Pages queued for this host, against max_pages_per_host. */
+  pages: number;
+  sitemaps: string[];
 }
 
 /**
@@ -125,12 +134,9 @@ function backoffMs(cfg: CrawlConfig, attempt: number, retryAfter: string | undef
  * record per fetch to a gzip WARC that `ingest` (format `warc`) and warcio read.
  */
 export async function crawl(seeds: string[], cfg: CrawlConfig): Promise<CrawlSummary> {
-  const writer = await WarcWriter.create(cfg.out);
-  const summary: CrawlSummary = { urls: 0, fetched: 0, robots_disallowed: 0, failed: 0, retries: 0, redirects_followed: 0 };
-  await writer.write({
-    type: 'warcinfo', date: new Date(), contentType: 'application/warc-fields',
-    block: Buffer.from(`software: corpusflow crawl\r\nformat: WARC File Format 1.1\r\nhttp-header-user-agent: ${cfg.user_agent}\r\nrobots: obey\r\n`),
-  });
+  const warcinfo = Buffer.from(`software: corpusflow crawl\r\nformat: WARC File Format 1.1\r\nhttp-header-user-agent: ${cfg.user_agent}\r\nrobots: obey\r\n`);
+  const writer = await WarcWriter.create(cfg.out, warcinfo, cfg.warc_max_bytes);
+  const summary: CrawlSummary = { urls: 0, discovered: 0, fetched: 0, robots_disallowed: 0, failed: 0, retries: 0, redirects_followed: 0, warc_files: writer.files };
   const overall = new PQueue({ concurrency: cfg.concurrency });
   const hosts = new Map<string, Promise<Host>>();
   const seen = new Set<string>();
@@ -141,20 +147,30 @@ export async function crawl(seeds: string[], cfg: CrawlConfig): Promise<CrawlSum
     let host = hosts.get(url.origin);
     if (!host) {
       host = (async () => {
-        const robots = await fetchRobots(new URL('/robots.txt', url.origin), cfg, productToken);
+        const { rules: robots, sitemaps } = await fetchRobots(new URL('/robots.txt', url.origin), cfg, productToken);
         const delay = Math.max(cfg.per_host_delay_ms, (robots.crawlDelay ?? 0) * 1000);
-        return { queue: new PQueue({ concurrency: cfg.per_host_concurrency }), robots, delay, lastSent: 0, gate: Promise.resolve() };
+        return { queue: new PQueue({ concurrency: cfg.per_host_concurrency }), robots, delay, lastSent: 0, gate: Promise.resolve(), pages: 0, sitemaps };
       })();
       hosts.set(url.origin, host);
     }
     return host;
   };
 
-  const visit = async (url: URL, hops: number) => {
+  const visit = async (url: URL, hops: number, depth: number) => {
     const host = await hostOf(url);
     if (!host.robots.allowed(`${url.pathname}${url.search}`)) {
       summary.robots_disallowed++;
       return;
+    }
+    if (host.pages >= cfg.max_pages_per_host) return;
+    host.pages++;
+    // A host's sitemaps are read once, with its first page; their URLs are one click from it.
+    if (depth < cfg.max_depth && host.sitemaps.length > 0) {
+      const maps = host.sitemaps.splice(0);
+      for (const map of maps) {
+        await spaced(host);
+        for (const loc of await sitemapUrls(new URL(map), cfg)) discover(loc, url, 1);
+      }
     }
     await host.queue.add(() => overall.add(async () => {
       for (let attempt = 0; ; attempt++) {
@@ -181,14 +197,29 @@ export async function crawl(seeds: string[], cfg: CrawlConfig): Promise<CrawlSum
         const location = ex.headers.location;
         if (ex.status >= 300 && ex.status < 400 && location && hops < cfg.max_redirects) {
           summary.redirects_followed++;
-          enqueue(new URL(location, url).href, hops + 1);
+          enqueue(new URL(location, url).href, hops + 1, depth);
         }
+        if (ex.status >= 200 && ex.status < 300 && depth < cfg.max_depth) for (const link of pageLinks(ex, url)) discover(link, url, depth + 1);
         return;
       }
     }));
   };
 
-  const enqueue = (raw: string, hops: number) => {
+  /** A link from `from`: followed only on the same host (scheme and port may differ only as the URL says). */
+  const discover = (raw: string, from: URL, depth: number) => {
+    let url: URL;
+    try {
+      url = new URL(raw, from);
+    } catch {
+      return;
+    }
+    if (url.hostname !== from.hostname) return;
+    url.hash = '';
+    if (!seen.has(url.href)) summary.discovered++;
+    enqueue(url.href, 0, depth);
+  };
+
+  const enqueue = (raw: string, hops: number, depth: number) => {
     let url: URL;
     try {
       url = new URL(raw);
@@ -200,44 +231,100 @@ export async function crawl(seeds: string[], cfg: CrawlConfig): Promise<CrawlSum
     if (!/^https?:$/.test(url.protocol) || seen.has(url.href)) return;
     seen.add(url.href);
     summary.urls++;
-    pending.push(visit(url, hops));
+    pending.push(visit(url, hops, depth));
   };
 
-  for (const seed of seeds) enqueue(seed, 0);
-  // Redirects add to `pending` while we wait.
+  for (const seed of seeds) enqueue(seed, 0, 0);
+  // Redirects and discovered links add to `pending` while we wait.
   for (let i = 0; i < pending.length; i++) await pending[i];
   await writer.close();
   return summary;
 }
 
-async function fetchRobots(url: URL, cfg: CrawlConfig, productToken: string): Promise<RobotsRules> {
+/** The body as the server meant it: content coding undone; null when it cannot be. */
+function decodedBody(ex: Exchange): Buffer | null {
+  const enc = ex.headers['content-encoding'];
+  if (!enc) return ex.body;
+  try {
+    return enc.includes('br') ? brotliDecompressSync(ex.body) : enc.includes('deflate') ? inflateSync(ex.body) : gunzipSync(ex.body);
+  } catch {
+    return null;
+  }
+}
+
+/** `<a href>` targets of an HTML page at `url`, absolute, unless the page or the link says `nofollow`. */
+function pageLinks(ex: Exchange, url: URL): string[] {
+  if (!/^\s*(text\/html|application\/xhtml\+xml)/i.test(String(ex.headers['content-type'] ?? ''))) return [];
+  if (/\bnofollow\b/i.test(String(ex.headers['x-robots-tag'] ?? ''))) return [];
+  const body = decodedBody(ex);
+  if (!body) return [];
+  const links: string[] = [];
+  let nofollow = false;
+  let base: string | null = null;
+  const parser = new Parser({
+    onopentag(name, attribs) {
+      if (name === 'meta' && attribs.name?.toLowerCase() === 'robots' && /\bnofollow\b/i.test(attribs.content ?? '')) nofollow = true;
+      else if (name === 'base' && attribs.href && base === null) base = attribs.href;
+      else if (name === 'a' && attribs.href && !/\bnofollow\b/i.test(attribs.rel ?? '')) links.push(attribs.href);
+    },
+  });
+  parser.end(body.toString('latin1'));
+  if (nofollow) return [];
+  const resolved: string[] = [];
+  for (const link of links) {
+    try {
+      resolved.push(new URL(link, new URL(base ?? url.href, url)).href);
+    } catch {
+      // An href that is not a URL leads nowhere.
+    }
+  }
+  return resolved;
+}
+
+/** `<loc>` URLs of a sitemap (sitemaps.org 0.9); nested sitemap indexes are not followed. */
+async function sitemapUrls(url: URL, cfg: CrawlConfig): Promise<string[]> {
+  let ex: Exchange;
+  try {
+    ex = await fetchRaw(url, cfg);
+  } catch {
+    return [];
+  }
+  if (ex.status < 200 || ex.status > 299) return [];
+  let body = decodedBody(ex);
+  if (body && body[0] === 0x1f && body[1] === 0x8b) {
+    try {
+      body = gunzipSync(body);
+    } catch {
+      return [];
+    }
+  }
+  if (!body) return [];
+  return [...body.toString('utf8').matchAll(/<loc>\s*([^<\s]+)\s*<\/loc>/gi)].map((m) => (m[1] as string).replace(/&amp;/g, '&'));
+}
+
+async function fetchRobots(url: URL, cfg: CrawlConfig, productToken: string): Promise<{ rules: RobotsRules; sitemaps: string[] }> {
   for (let hop = 0; hop <= 5; hop++) {
     let ex: Exchange;
     try {
       ex = await fetchRaw(url, cfg);
     } catch {
-      return DISALLOW_ALL;
+      return { rules: DISALLOW_ALL, sitemaps: [] };
     }
     if (ex.status >= 300 && ex.status < 400 && ex.headers.location) {
       url = new URL(ex.headers.location, url);
       continue;
     }
-    if (ex.status >= 500) return DISALLOW_ALL;
-    if (ex.status >= 400) return ALLOW_ALL;
-    let body = ex.body;
-    const enc = ex.headers['content-encoding'];
-    if (enc) {
-      const zlib = await import('node:zlib');
-      try {
-        body = enc.includes('br') ? zlib.brotliDecompressSync(body) : enc.includes('deflate') ? zlib.inflateSync(body) : zlib.gunzipSync(body);
-      } catch {
-        return DISALLOW_ALL;
-      }
-    }
+    if (ex.status >= 500) return { rules: DISALLOW_ALL, sitemaps: [] };
+    if (ex.status >= 400) return { rules: ALLOW_ALL, sitemaps: [] };
+    const body = decodedBody(ex);
+    if (!body) return { rules: DISALLOW_ALL, sitemaps: [] };
     // RFC 9309: parse at least the first 500 KiB.
-    return parseRobots(body.subarray(0, 512 * 1024).toString('utf8'), productToken);
+    const text = body.subarray(0, 512 * 1024).toString('utf8');
+    // Sitemap lines stand outside the groups (RFC 9309 §2.3.5): they hold for every crawler.
+    const sitemaps = [...text.matchAll(/^\s*sitemap\s*:\s*(\S+)/gim)].map((m) => m[1] as string);
+    return { rules: parseRobots(text, productToken), sitemaps };
   }
-  return ALLOW_ALL;
+  return { rules: ALLOW_ALL, sitemaps: [] };
 }
 
 async function record(writer: WarcWriter, url: URL, ex: Exchange): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -30,21 +31,49 @@ export interface WarcRecordFields {
   fields?: [string, string][];
 }
 
+/** The name of the `index`th file of a rotated WARC: the first keeps the name given. */
+export function rotatedName(path: string, index: number): string {
+  if (index === 0) return path;
+  const m = /^(.*?)(\.warc(?:\.gz)?)?$/i.exec(path);
+  return `${m?.[1] ?? path}-${String(index).padStart(5, '0')}${m?.[2] ?? ''}`;
+}
+
 /**
  * Writes WARC 1.1 records, each its own gzip member (as Common Crawl and Heritrix do, so readers can
- * seek to any record), appending to one file. Returns each record's id.
+ * seek to any record). When the next member would take a file past `maxBytes`, the file is closed and
+ * the next one opened, starting with the same warcinfo record; a record larger than the limit gets a
+ * file of its own. Returns each record's id.
  */
 export class WarcWriter {
   /** Writes are chained so records never interleave, whatever the crawler's concurrency. */
   private last: Promise<unknown> = Promise.resolve();
+  private file: FileHandle | null = null;
+  private size = 0;
+  private records = 0;
+  readonly files: string[] = [];
 
-  private constructor(private readonly file: FileHandle) {}
+  private constructor(private readonly path: string, private readonly maxBytes: number, private readonly warcinfo: Buffer) {}
 
-  static async create(path: string): Promise<WarcWriter> {
-    return new WarcWriter(await open(path, 'w'));
+  /** Opens the first file and writes its warcinfo record, whose block is `warcinfo`. */
+  static async create(path: string, warcinfo: Buffer, maxBytes = Infinity): Promise<WarcWriter> {
+    const writer = new WarcWriter(path, maxBytes, warcinfo);
+    writer.last = writer.open();
+    await writer.last;
+    return writer;
   }
 
-  async write(rec: WarcRecordFields): Promise<string> {
+  private async open(): Promise<void> {
+    await this.file?.close();
+    const name = rotatedName(this.path, this.files.length);
+    this.files.push(name);
+    this.file = await open(name, 'w');
+    const { member } = this.member({ type: 'warcinfo', date: new Date(), contentType: 'application/warc-fields', block: this.warcinfo });
+    await this.file.write(member);
+    this.size = member.length;
+    this.records = 0;
+  }
+
+  private member(rec: WarcRecordFields): { id: string; member: Buffer } {
     const id = `<urn:uuid:${randomUUID()}>`;
     const lines = [
       'WARC/1.1',
@@ -54,19 +83,29 @@ export class WarcWriter {
       `WARC-Date: ${rec.date.toISOString()}`,
       ...(rec.targetUri ? [`WARC-Target-URI: ${rec.targetUri}`] : []),
       ...(rec.fields ?? []).map(([k, v]) => `${k}: ${v}`),
+      ...(rec.type === 'warcinfo' ? [`WARC-Filename: ${basename(this.files.at(-1) ?? this.path)}`] : []),
       `WARC-Block-Digest: ${sha1Digest(rec.block)}`,
       `Content-Type: ${rec.contentType}`,
       `Content-Length: ${rec.block.length}`,
     ];
     const record = Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), rec.block, Buffer.from('\r\n\r\n')]);
-    const member = gzipSync(record);
-    this.last = this.last.then(() => this.file.write(member));
+    return { id, member: gzipSync(record) };
+  }
+
+  async write(rec: WarcRecordFields): Promise<string> {
+    const { id, member } = this.member(rec);
+    this.last = this.last.then(async () => {
+      if (this.size + member.length > this.maxBytes && this.records > 0) await this.open();
+      await this.file?.write(member);
+      this.size += member.length;
+      this.records++;
+    });
     await this.last;
     return id;
   }
 
   async close(): Promise<void> {
     await this.last;
-    await this.file.close();
+    await this.file?.close();
   }
 }
