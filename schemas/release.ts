@@ -21,7 +21,7 @@ export const ReleaseManifest = z.object({
   pipeline_hash: z.string(),
   stages: z.array(z.object({ name: z.string(), version: z.number().int(), config_hash: z.string(), docs_in: z.number().int(), docs_out: z.number().int() })),
   inputs: z.array(z.object({ uri: z.string(), sha256: z.string(), bytes: z.number().int(), license: z.string().nullable() })),
-  tokenizer: z.object({ name: z.string(), package: z.string(), vocab_size: z.number().int(), vocab_sha256: z.string().regex(/^[0-9a-f]{64}$/), eos_id: z.number().int(), dtype: z.enum(['uint16', 'uint32']) }),
+  tokenizer: z.object({ name: z.string(), package: z.string(), vocab_size: z.number().int(), vocab_sha256: z.string().regex(/^[0-9a-f]{64}$/), eos_id: z.number().int(), bos_id: z.number().int().optional(), bos: z.boolean().default(false), eos: z.boolean().default(true), dtype: z.enum(['uint16', 'uint32']) }),
   packing: z.object({ seq_len: z.number().int(), samples_per_shard: z.number().int(), separator: z.string(), remainder: z.string() }),
   shards: z.array(ShardEntry),
   totals: z.object({ documents: z.number().int(), samples: z.number().int(), tokens: z.number().int(), shards: z.number().int(), bytes: z.number().int() }),

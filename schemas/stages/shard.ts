@@ -1,14 +1,40 @@
 import { z } from 'zod';
 
+/** tiktoken encodings whose vocabularies ship inside the gpt-tokenizer package. */
 export const TokenizerName = z.enum(['cl100k_base', 'o200k_base', 'r50k_base']);
 export type TokenizerName = z.infer<typeof TokenizerName>;
 
-export const ShardConfig = z.strictObject({
-  stage: z.literal('shard'),
-  tokenizer: TokenizerName.default('cl100k_base'),
-  /** Tokens per packed sample; documents are concatenated with EOS between them. */
-  seq_len: z.number().int().min(8).max(1 << 20).default(2048),
-  /** Samples per tar; every shard but the last holds exactly this many. */
-  samples_per_shard: z.number().int().positive().default(1024),
+/** A Hugging Face byte-level BPE `tokenizer.json` (GPT-2, Llama 3 …). */
+export const HfTokenizer = z.strictObject({
+  /** A file path, or `npm:<package>/<path inside it>` for a file shipped in an installed package. */
+  tokenizer_json: z.string().min(1),
+  /** A display name for the manifest; defaults to the file name's directory. */
+  name: z.string().min(1).optional(),
+  /** The added token that ends a document (tokenizer.json does not say which one it is). */
+  eos_token: z.string().min(1),
+  /** The added token that starts a document; needed only when `bos` is set. */
+  bos_token: z.string().min(1).optional(),
 });
+export type HfTokenizer = z.infer<typeof HfTokenizer>;
+
+export const TokenizerSpec = z.union([TokenizerName, HfTokenizer]);
+export type TokenizerSpec = z.infer<typeof TokenizerSpec>;
+
+export const ShardConfig = z
+  .strictObject({
+    stage: z.literal('shard'),
+    tokenizer: TokenizerSpec.default('cl100k_base'),
+    /** Prepend the BOS token to every document (Llama-style training); tiktoken encodings have none. */
+    bos: z.boolean().default(false),
+    /** Append the EOS token to every document, the separator packed samples rely on. */
+    eos: z.boolean().default(true),
+    /** Tokens per packed sample; documents are concatenated with EOS between them. */
+    seq_len: z.number().int().min(8).max(1 << 20).default(2048),
+    /** Samples per tar; every shard but the last holds exactly this many. */
+    samples_per_shard: z.number().int().positive().default(1024),
+  })
+  .refine((c) => !c.bos || typeof c.tokenizer === 'object' && c.tokenizer.bos_token !== undefined, {
+    message: 'bos needs a tokenizer with a bos_token (tiktoken encodings have no BOS token)',
+    path: ['bos'],
+  });
 export type ShardConfig = z.infer<typeof ShardConfig>;

@@ -5,7 +5,8 @@ import { npyBytes } from '../../src/release/npy.js';
 import { TarWriter } from '../../src/release/tar.js';
 import type { GlobalStage, PhaseContext } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
-import { tokenizer, vocabularySha256 } from './tokenizers.js';
+import { TokenBuffer } from './bpe.js';
+import { tokenizer } from './tokenizers.js';
 
 /** What the tokenize phase records per document, next to its tokens. */
 interface TokenizedDoc {
@@ -31,18 +32,21 @@ export const shard: GlobalStage<ShardConfig> = {
       async run(ctx) {
         if (ctx.spec.kind !== 'part') throw new Error('tokenize runs per part');
         const tok = await tokenizer(ctx.config.tokenizer);
+        const { bos, eos } = ctx.config;
         const docs = await readDocuments(ctx.storage(ctx.spec.part), ctx.spec.part);
-        const chunks: Uint32Array[] = [];
+        const ids = new TokenBuffer();
         const index: TokenizedDoc[] = [];
         for (const doc of docs) {
-          const ids = tok.encode(doc.text);
-          ids.push(tok.eos_id);
-          chunks.push(Uint32Array.from(ids));
+          const start = ids.length;
+          if (bos) ids.push(tok.bos_id as number);
+          tok.encodeInto(doc.text, ids);
+          if (eos) ids.push(tok.eos_id);
+          const tokens = ids.length - start;
           const lang = typeof doc.meta.lang === 'string' ? doc.meta.lang : null;
-          index.push({ id: doc.id, tokens: ids.length, url: doc.url, source: doc.source.uri, offset: doc.source.offset, lang });
-          ctx.event(doc.id, 'keep', null, { tokens: ids.length });
+          index.push({ id: doc.id, tokens, url: doc.url, source: doc.source.uri, offset: doc.source.offset, lang });
+          ctx.event(doc.id, 'keep', null, { tokens });
         }
-        const bin = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
+        const bin = Buffer.from(ids.ids.buffer, 0, ids.length * 4);
         const base = joinUri(ctx.stageDir, 'tokens', `part-${pad(ctx.taskIndex, 5)}`);
         await ctx.storage(base).write(`${base}.bin`, bin);
         await ctx.storage(base).write(`${base}.json`, JSON.stringify(index));
@@ -132,7 +136,17 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
   if (fill > 0) await emitSample();
   await closeShard();
 
-  ctx.stats.tokenizer = { name: tok.name, package: tok.package, vocab_size: tok.vocab_size, vocab_sha256: await vocabularySha256(tok.name), eos_id: tok.eos_id, dtype: Dtype === Uint16Array ? 'uint16' : 'uint32' };
+  ctx.stats.tokenizer = {
+    name: tok.name,
+    package: tok.package,
+    vocab_size: tok.vocab_size,
+    vocab_sha256: tok.vocab_sha256,
+    eos_id: tok.eos_id,
+    ...(tok.bos_id === null ? {} : { bos_id: tok.bos_id }),
+    bos: ctx.config.bos,
+    eos: ctx.config.eos,
+    dtype: Dtype === Uint16Array ? 'uint16' : 'uint32',
+  };
   ctx.stats.packing = { seq_len, samples_per_shard, separator: 'eos', remainder: 'last sample is shorter' };
   ctx.stats.shards = shards;
   ctx.stats.samples = sampleIndex;
