@@ -28,10 +28,21 @@ export const ShardConfig = z
     bos: z.boolean().default(false),
     /** Append the EOS token to every document, the separator packed samples rely on. */
     eos: z.boolean().default(true),
+    /** `packed`: documents concatenated and cut into fixed-length samples; `documents`: one sample per document. */
+    layout: z.enum(['packed', 'documents']).default('packed'),
     /** Tokens per packed sample; documents are concatenated with EOS between them. */
     seq_len: z.number().int().min(8).max(1 << 20).default(2048),
+    /** `seq_len+1` writes open_lm's windows: the extra token is the last input's target. */
+    sample_tokens: z.enum(['seq_len', 'seq_len+1']).default('seq_len'),
+    /** Write `<key>.loss_mask.npy` (uint16 as the synth stage writes it, 0 where a new document starts inside the sample). */
+    loss_mask: z.boolean().default(false),
     /** Samples per tar; every shard but the last holds exactly this many. */
     samples_per_shard: z.number().int().positive().default(1024),
+    /**
+     * A size target for shards instead: the first shard takes as many samples as fit in this many
+     * bytes and every later shard the same count, so counts stay equal. Overrides samples_per_shard.
+     */
+    shard_bytes: z.number().int().min(4096).optional(),
   })
   .refine((c) => !c.bos || typeof c.tokenizer === 'object' && c.tokenizer.bos_token !== undefined, {
     message: 'bos needs a tokenizer with a bos_token (tiktoken encodings have no BOS token)',

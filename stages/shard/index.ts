@@ -6,6 +6,7 @@ import { TarWriter } from '../../src/release/tar.js';
 import type { GlobalStage, PhaseContext } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
 import { TokenBuffer } from './bpe.js';
+import { SequencePacker, type PackedSample } from './pack.js';
 import { tokenizer } from './tokenizers.js';
 
 /** What the tokenize phase records per document, next to its tokens. */
@@ -62,20 +63,21 @@ export const shard: GlobalStage<ShardConfig> = {
 };
 
 /**
- * Concatenate documents (EOS-separated) in dataset order and cut them into samples of seq_len
- * tokens; the last sample holds the remainder. Every shard but the last holds samples_per_shard.
+ * Lay out documents in dataset order as samples (see pack.ts) and write them into tars. Every
+ * shard but the last holds the same number of samples: samples_per_shard, or with shard_bytes
+ * as many as fit the first shard within that size.
  */
 async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; docs_out: number; outputs: [] }> {
   if (ctx.spec.kind !== 'reduce') throw new Error('pack is a reduce');
-  const { seq_len, samples_per_shard } = ctx.config;
+  const { seq_len, layout, loss_mask, shard_bytes } = ctx.config;
   const tok = await tokenizer(ctx.config.tokenizer);
   const Dtype = tok.vocab_size <= 65536 ? Uint16Array : Uint32Array;
   const name = ctx.plan.pipeline.name;
   const shards: { name: string; sha256: string; bytes: number; samples: number; tokens: number }[] = [];
+  const sample_tokens = ctx.config.sample_tokens === 'seq_len+1' ? seq_len + 1 : seq_len;
+  const packer = new SequencePacker({ layout, sample_tokens, loss_mask });
 
-  const sample = new Uint32Array(seq_len);
-  let fill = 0;
-  let sampleDocs: (Omit<TokenizedDoc, 'tokens'> & { range: [number, number]; doc_token_start: number })[] = [];
+  let perShard: number | null = shard_bytes === undefined ? ctx.config.samples_per_shard : null;
   let sampleIndex = 0;
   let tar = new TarWriter();
   let shardSamples = 0;
@@ -91,25 +93,28 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
     const info = { name: shardName, sha256: sha256Hex(bytes), bytes: bytes.length, samples: shardSamples, tokens: shardTokens };
     shards.push(info);
     ctx.row('shards', { shard: info.name, sha256: info.sha256, bytes: info.bytes, samples: info.samples, tokens: info.tokens });
+    perShard ??= shardSamples;
     tar = new TarWriter();
     shardSamples = 0;
     shardTokens = 0;
   };
 
-  const emitSample = async () => {
+  const emitSample = async (s: PackedSample) => {
     const key = pad(sampleIndex, 9);
+    const members: [string, Buffer][] = [[`${key}.tokens.npy`, npyBytes(Dtype.from(s.tokens))]];
+    if (s.loss_mask) members.push([`${key}.loss_mask.npy`, npyBytes(s.loss_mask)]);
+    members.push([`${key}.json`, Buffer.from(JSON.stringify({ sample: sampleIndex, tokens: s.tokens.length, docs: s.docs }))]);
+    // The first shard under a byte target closes before the sample that would overflow it; its count is every shard's.
+    if (perShard === null && shardSamples > 0 && tar.bytes + members.reduce((n, [, d]) => n + TarWriter.memberBytes(d), 0) > (shard_bytes as number)) await closeShard();
+    for (const [member, data] of members) tar.add(member, data);
     const shardName = `${name}-${pad(shards.length, 6)}.tar`;
-    tar.add(`${key}.tokens.npy`, npyBytes(Dtype.from(sample.subarray(0, fill))));
-    tar.add(`${key}.json`, Buffer.from(JSON.stringify({ sample: sampleIndex, tokens: fill, docs: sampleDocs })));
-    for (const d of sampleDocs) {
+    for (const d of s.docs) {
       ctx.row('samples', { shard: shardName, key, doc_id: d.id, sample_start: d.range[0], sample_end: d.range[1], doc_token_start: d.doc_token_start });
     }
-    shardTokens += fill;
+    shardTokens += s.tokens.length;
     shardSamples++;
     sampleIndex++;
-    fill = 0;
-    sampleDocs = [];
-    if (shardSamples === samples_per_shard) await closeShard();
+    if (shardSamples === perShard) await closeShard();
   };
 
   for (const part of ctx.spec.parts) {
@@ -121,19 +126,11 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
     let offset = 0;
     for (const { tokens: count, ...doc } of index) {
       docs++;
-      let pos = 0;
-      while (pos < count) {
-        const take = Math.min(seq_len - fill, count - pos);
-        sample.set(tokens.subarray(offset + pos, offset + pos + take), fill);
-        sampleDocs.push({ ...doc, range: [fill, fill + take], doc_token_start: pos });
-        fill += take;
-        pos += take;
-        if (fill === seq_len) await emitSample();
-      }
+      for (const s of packer.add(doc, tokens.subarray(offset, offset + count))) await emitSample(s);
       offset += count;
     }
   }
-  if (fill > 0) await emitSample();
+  for (const s of packer.finish()) await emitSample(s);
   await closeShard();
 
   ctx.stats.tokenizer = {
@@ -147,7 +144,16 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
     eos: ctx.config.eos,
     dtype: Dtype === Uint16Array ? 'uint16' : 'uint32',
   };
-  ctx.stats.packing = { seq_len, samples_per_shard, separator: 'eos', remainder: 'last sample is shorter' };
+  ctx.stats.packing = {
+    seq_len,
+    samples_per_shard: perShard ?? sampleIndex,
+    separator: ctx.config.eos ? 'eos' : 'none',
+    remainder: layout === 'packed' ? 'last sample is shorter' : 'none',
+    layout,
+    sample_tokens: layout === 'packed' ? sample_tokens : null,
+    loss_mask,
+    ...(shard_bytes === undefined ? {} : { shard_bytes }),
+  };
   ctx.stats.shards = shards;
   ctx.stats.samples = sampleIndex;
   ctx.stats.tokens = shards.reduce((n, s) => n + s.tokens, 0);
