@@ -209,7 +209,14 @@ export class BytePairEncoder {
       return;
     }
     const n = this.utf8(piece);
-    const ids = n <= SCAN_LIMIT ? this.mergeByScan(n) : this.mergeByHeap(n);
+    if (n <= SCAN_LIMIT) {
+      const len = this.mergeByScan(n);
+      const ids = this.ids.subarray(0, len);
+      this.cache?.set(piece, Uint32Array.from(ids));
+      for (let i = 0; i < len; i++) out.push(ids[i] as number);
+      return;
+    }
+    const ids = this.mergeByHeap(n);
     this.cache?.set(piece, ids);
     out.pushAll(ids);
   }
@@ -253,8 +260,11 @@ export class BytePairEncoder {
     return slot === -1 ? NO_MERGE : this.pairs.priorityAt(slot);
   }
 
-  /** tiktoken's loop on short pieces: find the lowest pair, merge it, re-rank its two neighbours. */
-  private mergeByScan(n: number): Uint32Array {
+  /**
+   * tiktoken's loop on short pieces: find the lowest pair, merge it, re-rank its two neighbours.
+   * Leaves the ids in `this.ids` and returns how many.
+   */
+  private mergeByScan(n: number): number {
     const { ids, pri, bytes, byteIds, pairs } = this;
     for (let i = 0; i < n; i++) ids[i] = byteIds[bytes[i] as number] as number;
     for (let i = 0; i < n - 1; i++) pri[i] = this.pairPriority(ids[i] as number, ids[i + 1] as number);
@@ -277,7 +287,7 @@ export class BytePairEncoder {
       if (at < len - 1) pri[at] = this.pairPriority(ids[at] as number, ids[at + 1] as number);
       if (at > 0) pri[at - 1] = this.pairPriority(ids[at - 1] as number, ids[at] as number);
     }
-    return Uint32Array.from(ids.subarray(0, len));
+    return len;
   }
 
   /**

@@ -118,6 +118,17 @@ export const GPT2_PATTERN = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+
 export function splitter(pattern: string): (text: string, piece: (s: string) => void) => void {
   const re = new RegExp(toJsPattern(pattern), 'gu');
   return (text, piece) => {
+    // One match() call returns plain strings, with no per-match objects to collect; it is
+    // enough when the matches cover the text, as every tokenizer pattern's do on real text.
+    const all = text.match(re);
+    if (all !== null) {
+      let covered = 0;
+      for (let i = 0; i < all.length; i++) covered += (all[i] as string).length;
+      if (covered === text.length) {
+        for (let i = 0; i < all.length; i++) piece(all[i] as string);
+        return;
+      }
+    } else if (text.length === 0) return;
     re.lastIndex = 0;
     let end = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { TokenizerName, TokenizerSpec } from '../../schemas/stages/shard.js';
 import { TokenizerJson, type PreTokenizer } from '../../schemas/tokenizer-json.js';
 import { BytePairEncoder, TokenBuffer } from './bpe.js';
@@ -96,7 +96,10 @@ export function resolveTokenizerJson(location: string): string {
   const parts = spec.split('/');
   const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
   const rest = spec.slice(pkg.length + 1);
-  return `${dirname(require.resolve(`${pkg}/package.json`))}/${rest}`;
+  // Packages with an `exports` map refuse require.resolve of their files: find the folder on Node's search path.
+  const dir = (require.resolve.paths(pkg) ?? []).map((p) => join(p, pkg)).find((d) => existsSync(join(d, 'package.json')));
+  if (!dir) throw new Error(`tokenizer_json ${location}: package ${pkg} is not installed`);
+  return join(dir, rest);
 }
 
 /** The single split pattern and prefix-space flag of a supported pre-tokenizer, or an error naming what is not. */
