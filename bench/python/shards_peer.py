@@ -84,15 +84,19 @@ def hf_from_tiktoken(ranks, pattern, specials):
 
 
 t0 = time.perf_counter()
-hf_cl100k = hf_from_tiktoken(cl100k["mergeable_ranks"], cl100k["pat_str"], sorted(cl100k["special_tokens"], key=cl100k["special_tokens"].get))
+# Oniguruma reads tiktoken's possessive `{1,3}+` as "1-3 digits, repeated": drop the `+` so digits group in threes as in tiktoken.
+hf_cl100k = hf_from_tiktoken(cl100k["mergeable_ranks"], cl100k["pat_str"].replace("{1,3}+", "{1,3}"), sorted(cl100k["special_tokens"], key=cl100k["special_tokens"].get))
 converted = f"{out_dir}/cl100k_base.tokenizer.json"
 hf_cl100k.save(converted)
 hf_cl100k = Tokenizer.from_file(converted)
+hf_cl100k.encode_special_tokens = True
 hf_cl100k.encode_batch(["warm up"])
 hf_cl100k_load = time.perf_counter() - t0
 
 t0 = time.perf_counter()
 hf_llama3 = Tokenizer.from_file(llama3_path)
+# Text spelling a special token is encoded as text, as ours and tiktoken's encode_ordinary do.
+hf_llama3.encode_special_tokens = True
 hf_llama3.encode_batch(["warm up"])
 hf_llama3_load = time.perf_counter() - t0
 

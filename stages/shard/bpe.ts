@@ -142,6 +142,8 @@ class PieceCache {
 export class BytePairEncoder {
   private readonly pairs: PairTable;
   private readonly byteIds = new Int32Array(256).fill(-1);
+  /** Merge priority of every byte pair, the first round of every piece, without hashing. */
+  private readonly bytePairs = new Int32Array(65536).fill(NO_MERGE);
   /** Tokens whose bytes are valid UTF-8, by their text: a piece that is one token needs no bytes. */
   private readonly whole = new Map<string, number>();
   private readonly cache: PieceCache | null;
@@ -192,6 +194,9 @@ export class BytePairEncoder {
           if (a !== undefined && b !== undefined) this.pairs.set(a, b, id, id);
         }
       });
+    }
+    for (let a = 0; a < 256; a++) {
+      for (let b = 0; b < 256; b++) this.bytePairs[(a << 8) | b] = this.pairPriority(this.byteIds[a] as number, this.byteIds[b] as number);
     }
     this.cache = cacheGeneration > 0 ? new PieceCache(cacheGeneration) : null;
   }
@@ -266,8 +271,9 @@ export class BytePairEncoder {
    */
   private mergeByScan(n: number): number {
     const { ids, pri, bytes, byteIds, pairs } = this;
+    const bytePairs = this.bytePairs;
     for (let i = 0; i < n; i++) ids[i] = byteIds[bytes[i] as number] as number;
-    for (let i = 0; i < n - 1; i++) pri[i] = this.pairPriority(ids[i] as number, ids[i + 1] as number);
+    for (let i = 0; i < n - 1; i++) pri[i] = bytePairs[((bytes[i] as number) << 8) | (bytes[i + 1] as number)] as number;
     let len = n;
     while (len > 1) {
       let best = NO_MERGE;

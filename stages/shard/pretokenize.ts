@@ -18,13 +18,16 @@ function bothCases(c: string): string {
   return `[${lower}${c.toUpperCase()}${extra}]`;
 }
 
+/** tiktoken's patterns are Rust fancy-regex; tokenizer.json's are Oniguruma. */
+export type RegexFlavor = 'fancy-regex' | 'oniguruma';
+
 /**
  * Rewrite a fancy-regex / Oniguruma pattern as a JS `u` pattern: `(?i:…)` groups become
  * per-letter classes, possessive quantifiers (`++`, `*+`, `?+`, `{m,n}+`) become greedy ones
  * (the tokenizer patterns use them only where backtracking cannot find another match), and
  * `\s`/`\S` become Unicode White_Space. Anything else passes through unchanged.
  */
-export function toJsPattern(source: string): string {
+export function toJsPattern(source: string, flavor: RegexFlavor): string {
   let out = '';
   let inClass = false;
   /** Paren depth of each open `(?i:` group. */
@@ -80,6 +83,8 @@ export function toJsPattern(source: string): string {
       const q = (/^\{\d+(,\d*)?\}/.exec(source.slice(i)) as RegExpExecArray)[0];
       out += q;
       i += q.length - 1;
+      // Oniguruma reads `{m,n}+` as an interval repeated one or more times, not as possessive.
+      if (flavor === 'oniguruma' && source[i + 1] === '+') throw new Error(`pre-tokenizer pattern: {m,n}+ (an interval repeated) is not supported: ${source}`);
       afterQuantifier = true;
       continue;
     }
@@ -115,8 +120,8 @@ export const GPT2_PATTERN = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+
  * does not cover every character) is a piece of its own, as `Split` with `Isolated` behaviour
  * does in tokenizers.
  */
-export function splitter(pattern: string): (text: string, piece: (s: string) => void) => void {
-  const re = new RegExp(toJsPattern(pattern), 'gu');
+export function splitter(pattern: string, flavor: RegexFlavor): (text: string, piece: (s: string) => void) => void {
+  const re = new RegExp(toJsPattern(pattern, flavor), 'gu');
   return (text, piece) => {
     // One match() call returns plain strings, with no per-match objects to collect; it is
     // enough when the matches cover the text, as every tokenizer pattern's do on real text.

@@ -76,7 +76,7 @@ export async function tiktokenEncoding(name: TokenizerName, pieceCache?: number)
     bos_id: null,
     package: `gpt-tokenizer@${version}`,
     vocab_sha256: hash.digest('hex'),
-    ...withEncode(splitter(TIKTOKEN_PATTERNS[name]), bpe),
+    ...withEncode(splitter(TIKTOKEN_PATTERNS[name], 'fancy-regex'), bpe),
   };
 }
 
@@ -175,7 +175,7 @@ export function hfTokenizer(location: string, opts: { name?: string; eos_token: 
   const bos_id = opts.bos_token === undefined ? null : added(opts.bos_token, 'bos_token');
   const maxId = Math.max(tokens.length - 1, ...json.added_tokens.map((t) => t.id));
   const bpe = new BytePairEncoder({ tokens, merges, wholePieceFirst: model.ignore_merges });
-  const split = splitter(pattern);
+  const split = splitter(pattern, 'oniguruma');
   const prefixed = prefixSpace
     ? (text: string, piece: (s: string) => void) => split(text.startsWith(' ') ? text : ` ${text}`, piece)
     : split;
