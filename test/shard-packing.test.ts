@@ -101,3 +101,61 @@ test('a Llama 3 release with BOS and EOS, seq_len+1 windows, loss masks and a by
   const { stdout } = await exec('node', [CLI, 'verify', summary.release_dir]);
   assert.match(stdout, /^ok: /);
 });
+
+/** Each document start in a release, in sample order: its id and the input file it came from. */
+async function documentStarts(releaseDir: string): Promise<{ id: string; source: string }[]> {
+  const manifest = ReleaseManifest.parse(JSON.parse(await readFile(join(releaseDir, 'manifest.json'), 'utf8')));
+  const out: { id: string; source: string }[] = [];
+  for (const s of manifest.shards) {
+    for (const [, files] of samplesOf(readTar(await readFile(join(releaseDir, 'shards', s.name))))) {
+      const json = JSON.parse((files.get('json') as Buffer).toString('utf8')) as { docs: { id: string; source: string; doc_token_start: number }[] };
+      for (const d of json.docs) if (d.doc_token_start === 0) out.push({ id: d.id, source: d.source });
+    }
+  }
+  return out;
+}
+
+async function runShard(name: string, shard: object): Promise<string> {
+  const dir = await tempDir(name);
+  const file = await writePipeline(dir, {
+    name,
+    seed: 7,
+    stages: [
+      { stage: 'ingest', inputs: [{ uri: join(FIXTURES, 'quickstart', 'udhr-e*.jsonl.gz'), format: 'jsonl', id_field: 'id' }] },
+      { stage: 'shard', seq_len: 64, samples_per_shard: 8, ...shard },
+    ],
+  });
+  const { spec, baseDir } = await loadPipeline(file);
+  return (await runLocal({ run_id: name, pipeline: spec, base_dir: baseDir, out: join(dir, 'out') })).release_dir;
+}
+
+test('a seeded global shuffle packs every document exactly once in a new order, and a rerun gives the same shards', async () => {
+  const plain = await documentStarts(await runShard('plain', {}));
+  const shuffledDir = await runShard('shuffled', { shuffle: { buckets: 4 } });
+  const shuffled = await documentStarts(shuffledDir);
+  assert.deepEqual(shuffled.map((d) => d.id).sort(), plain.map((d) => d.id).sort());
+  assert.notDeepEqual(shuffled.map((d) => d.id), plain.map((d) => d.id));
+  // Both languages are spread over the corpus, not left in input order.
+  const firstHalf = shuffled.slice(0, shuffled.length >> 1);
+  assert.ok(firstHalf.some((d) => d.source.includes('udhr-en')) && firstHalf.some((d) => d.source.includes('udhr-es')));
+  const again = await runShard('shuffled', { shuffle: { buckets: 4 } });
+  const shas = async (dir: string) => ReleaseManifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))).shards.map((s) => s.sha256);
+  assert.deepEqual(await shas(again), await shas(shuffledDir));
+});
+
+test('mix weights upsample and downsample by source, deterministically: weight 2 packs each document twice, 0.5 about half', async () => {
+  const mix = [{ source: '*udhr-en*', weight: 2 }, { source: '*udhr-es*', weight: 0.5 }];
+  const dir = await runShard('mixed', { mix, shuffle: { buckets: 2 } });
+  const starts = await documentStarts(dir);
+  const count = new Map<string, number>();
+  for (const d of starts) count.set(d.id, (count.get(d.id) ?? 0) + 1);
+  const en = starts.filter((d) => d.source.includes('udhr-en'));
+  const es = [...new Set(starts.filter((d) => d.source.includes('udhr-es')).map((d) => d.id))];
+  assert.ok(en.length > 0 && en.every((d) => count.get(d.id) === 2));
+  assert.ok(es.every((id) => count.get(id) === 1));
+  // The fixture holds 31 Spanish articles: half of them, give or take the hash.
+  assert.ok(es.length >= 8 && es.length <= 23, `${es.length} Spanish documents kept`);
+  const manifest = ReleaseManifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
+  assert.equal(manifest.packing.copies, starts.length);
+  assert.equal(manifest.totals.documents, count.size);
+});

@@ -30,6 +30,24 @@ export const ShardConfig = z
     eos: z.boolean().default(true),
     /** `packed`: documents concatenated and cut into fixed-length samples; `documents`: one sample per document. */
     layout: z.enum(['packed', 'documents']).default('packed'),
+    /**
+     * Per-source or per-language weights: a document takes the weight of the first rule that
+     * matches (source is a glob on its input uri), 1 if none. 2 packs every document twice, 0.5
+     * keeps half (chosen by a hash of the id seeded with the pipeline seed), 0 leaves them out.
+     */
+    mix: z
+      .array(
+        z
+          .strictObject({ source: z.string().min(1).optional(), lang: z.string().min(1).optional(), weight: z.number().min(0).max(100) })
+          .refine((r) => r.source !== undefined || r.lang !== undefined, { message: 'a mix rule needs source or lang' }),
+      )
+      .default([]),
+    /**
+     * Shuffle documents across the whole corpus before packing, seeded with the pipeline seed:
+     * each document goes to one of `buckets` buckets by hash, each bucket is shuffled in memory.
+     * Memory holds one bucket (the corpus's tokens / buckets) plus a 64 MB spill buffer.
+     */
+    shuffle: z.strictObject({ buckets: z.number().int().min(1).max(65536).default(64) }).optional(),
     /** Tokens per packed sample; documents are concatenated with EOS between them. */
     seq_len: z.number().int().min(8).max(1 << 20).default(2048),
     /** `seq_len+1` writes open_lm's windows: the extra token is the last input's target. */

@@ -6,18 +6,10 @@ import { TarWriter } from '../../src/release/tar.js';
 import type { GlobalStage, PhaseContext } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
 import { TokenBuffer } from './bpe.js';
+import { copiesOf, packingOrder, type TokenizedDoc } from './order.js';
 import { SequencePacker, type PackedSample } from './pack.js';
 import { tokenizer } from './tokenizers.js';
 
-/** What the tokenize phase records per document, next to its tokens. */
-interface TokenizedDoc {
-  id: string;
-  tokens: number;
-  url: string | null;
-  source: string;
-  offset: number;
-  lang: string | null;
-}
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
@@ -117,18 +109,19 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
     if (shardSamples === perShard) await closeShard();
   };
 
-  for (const part of ctx.spec.parts) {
-    const store = ctx.storage(part);
-    const raw = await store.read(part);
-    // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 4.
-    const tokens = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-    const index = JSON.parse((await store.read(part.replace(/\.bin$/, '.json'))).toString('utf8')) as TokenizedDoc[];
-    let offset = 0;
-    for (const { tokens: count, ...doc } of index) {
-      docs++;
-      for (const s of packer.add(doc, tokens.subarray(offset, offset + count))) await emitSample(s);
-      offset += count;
-    }
+  const copies = copiesOf(ctx.config.mix, ctx.plan.pipeline.seed);
+  let docsIn = 0;
+  let docsOut = 0;
+  const counted = (doc: Parameters<typeof copies>[0]) => {
+    const n = copies(doc);
+    docsIn++;
+    if (n > 0) docsOut++;
+    return n;
+  };
+  const shuffle = ctx.config.shuffle ? { seed: ctx.plan.pipeline.seed, buckets: ctx.config.shuffle.buckets, workDir: joinUri(ctx.stageDir, 'shuffle') } : null;
+  for await (const { doc, tokens } of packingOrder(ctx.spec.parts, ctx.storage, counted, shuffle)) {
+    docs++;
+    for (const s of packer.add(doc, tokens)) await emitSample(s);
   }
   for (const s of packer.finish()) await emitSample(s);
   await closeShard();
@@ -153,9 +146,12 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
     sample_tokens: layout === 'packed' ? sample_tokens : null,
     loss_mask,
     ...(shard_bytes === undefined ? {} : { shard_bytes }),
+    ...(ctx.config.mix.length ? { mix: ctx.config.mix, copies: docs } : {}),
+    ...(shuffle ? { shuffle: { seed: shuffle.seed, buckets: shuffle.buckets } } : {}),
   };
   ctx.stats.shards = shards;
   ctx.stats.samples = sampleIndex;
   ctx.stats.tokens = shards.reduce((n, s) => n + s.tokens, 0);
-  return { docs_in: docs, docs_out: docs, outputs: [] };
+  // docs_out counts distinct documents released; `packing.copies` counts them with their repeats.
+  return { docs_in: docsIn, docs_out: docsOut, outputs: [] };
 }
