@@ -8,8 +8,9 @@ import { ReleaseManifest } from '../schemas/release.js';
 import { runLocal } from '../src/executors/local.js';
 import { loadPipeline } from '../src/pipeline.js';
 import { readNpy } from '../src/release/npy.js';
+import { forgetRelease } from '../src/release/forget.js';
 import { readTar } from '../src/release/tar-read.js';
-import { samplesOf } from '../src/release/verify.js';
+import { samplesOf, verifyRelease } from '../src/release/verify.js';
 import { SequencePacker, type PackedSample } from '../stages/shard/pack.js';
 import { FIXTURES, ROOT, tempDir, writePipeline } from './helpers/pipelines.js';
 
@@ -158,4 +159,23 @@ test('mix weights upsample and downsample by source, deterministically: weight 2
   const manifest = ReleaseManifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
   assert.equal(manifest.packing.copies, starts.length);
   assert.equal(manifest.totals.documents, count.size);
+});
+
+test('forget cuts the loss mask along with the erased tokens, and the new version verifies', async () => {
+  const dir = await runShard('masked', { loss_mask: true });
+  const victim = (await documentStarts(dir))[3]?.id as string;
+  const forgotten = await forgetRelease(dir, { doc_id: victim }, { reason: 'test' });
+  assert.ok(forgotten.rewritten.length >= 1);
+  assert.deepEqual((await verifyRelease(forgotten.release_dir)).problems, []);
+  const manifest = ReleaseManifest.parse(JSON.parse(await readFile(join(forgotten.release_dir, 'manifest.json'), 'utf8')));
+  for (const s of manifest.shards) {
+    for (const [key, files] of samplesOf(readTar(await readFile(join(forgotten.release_dir, 'shards', s.name))))) {
+      const json = JSON.parse((files.get('json') as Buffer).toString('utf8')) as { docs: { id: string; range: [number, number]; doc_token_start: number }[] };
+      assert.ok(json.docs.every((d) => d.id !== victim), key);
+      const mask = readNpy(files.get('loss_mask.npy') as Buffer);
+      // Zeros still sit exactly where a kept document starts after position 0.
+      const starts = json.docs.filter((d) => d.doc_token_start === 0 && d.range[0] > 0).map((d) => d.range[0]);
+      assert.deepEqual([...mask.keys()].filter((i) => mask[i] === 0 && i > 0), starts, key);
+    }
+  }
 });
