@@ -73,6 +73,7 @@ function rewriteShard(tar: Buffer, erased: Set<string>, shard: string): { bytes:
   const out = new TarWriter();
   const rows: { key: string; doc: SampleDoc & { doc_token_start: number } }[] = [];
   let tokens: Uint16Array | Uint32Array | undefined;
+  let mask: Uint16Array | Uint32Array | undefined;
   let total = 0;
   for (const m of readTar(tar)) {
     const key = m.name.slice(0, m.name.indexOf('.'));
@@ -80,14 +81,21 @@ function rewriteShard(tar: Buffer, erased: Set<string>, shard: string): { bytes:
       tokens = readNpy(m.data);
       continue;
     }
+    if (m.name.endsWith('.loss_mask.npy')) {
+      mask = readNpy(m.data);
+      continue;
+    }
     if (!m.name.endsWith('.json') || !tokens) throw new Error(`${shard}: unexpected member ${m.name}`);
     const meta = JSON.parse(m.data.toString('utf8')) as { tokens: number; docs: (SampleDoc & { doc_token_start: number })[] };
     const kept = meta.docs.filter((d) => !erased.has(d.id));
     const parts: number[] = [];
+    const maskParts: number[] = [];
     let fill = 0;
     const docs = kept.map((d) => {
       const piece = tokens?.subarray(d.range[0], d.range[1]) ?? [];
       parts.push(...piece);
+      // The loss mask is cut along the same spans, so it stays aligned with the tokens.
+      if (mask) maskParts.push(...mask.subarray(d.range[0], d.range[1]));
       const moved = { ...d, range: [fill, fill + piece.length] as [number, number] };
       fill += piece.length;
       rows.push({ key, doc: moved });
@@ -95,9 +103,11 @@ function rewriteShard(tar: Buffer, erased: Set<string>, shard: string): { bytes:
     });
     const Dtype = tokens instanceof Uint16Array ? Uint16Array : Uint32Array;
     out.add(`${key}.tokens.npy`, npyBytes(Dtype.from(parts)));
+    if (mask) out.add(`${key}.loss_mask.npy`, npyBytes(Uint16Array.from(maskParts)));
     out.add(m.name, Buffer.from(JSON.stringify({ ...meta, tokens: fill, docs })));
     total += fill;
     tokens = undefined;
+    mask = undefined;
   }
   return { bytes: out.finish(), tokens: total, rows };
 }

@@ -4,6 +4,13 @@
  */
 export class TarWriter {
   private readonly chunks: Buffer[] = [];
+  /** The archive's size if finished now (members plus the end marker). */
+  bytes = 1024;
+
+  /** What a member of this size adds to an archive: header plus data padded to 512. */
+  static memberBytes(data: Buffer): number {
+    return 512 + Math.ceil(data.length / 512) * 512;
+  }
 
   add(name: string, data: Buffer): void {
     if (!/^[\x20-\x7e]{1,100}$/.test(name)) throw new Error(`tar member name must be 1-100 printable ASCII bytes: ${JSON.stringify(name)}`);
@@ -24,6 +31,7 @@ export class TarWriter {
     this.chunks.push(header, data);
     const pad = (512 - (data.length % 512)) % 512;
     if (pad) this.chunks.push(Buffer.alloc(pad));
+    this.bytes += TarWriter.memberBytes(data);
   }
 
   /** The archive with its two zero blocks of end marker. */

