@@ -6,6 +6,7 @@ export const PiiEntity = z.enum([
   'US_SSN', 'US_PASSPORT', 'US_DRIVER_LICENSE', 'UK_NINO', 'CN_RESIDENT_ID', 'CN_MOBILE',
   'CRYPTO', 'URL_CREDENTIALS',
   'AWS_KEY', 'GITHUB_TOKEN', 'GITLAB_TOKEN', 'SLACK_TOKEN', 'PRIVATE_KEY', 'JWT', 'API_KEY',
+  'PERSON', 'LOCATION',
 ]);
 export type PiiEntity = z.infer<typeof PiiEntity>;
 
