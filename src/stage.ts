@@ -8,10 +8,12 @@ import type { Storage } from './storage/types.js';
 /** A map stage's decision about one document. Annotations in `meta` are merged into doc.meta. */
 export type Outcome =
   | { action: 'keep'; meta?: DocumentMeta; detail?: Record<string, unknown> }
-  | { action: 'modify'; text: string; meta?: DocumentMeta; detail?: Record<string, unknown> }
+  | { action: 'modify'; text: string; meta?: DocumentMeta; detail?: Record<string, unknown>;
+      /** A rewritten url (PII in its query string); absent keeps the document's. */
+      url?: string }
   | { action: 'drop'; reason: string; meta?: DocumentMeta; detail?: Record<string, unknown>;
-      /** What rejected/ keeps instead of the original text, when the original must not be stored (PII). */
-      text?: string };
+      /** What rejected/ keeps instead of the original text and url, when the originals must not be stored (PII). */
+      text?: string; url?: string };
 
 interface StageBase<C> {
   name: string;
