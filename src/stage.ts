@@ -20,6 +20,12 @@ interface StageBase<C> {
   /** Bump when the output for the same input and config changes. */
   version: number;
   config: z.ZodType<C>;
+  /**
+   * True when, once this stage's dataset is committed, the document parts (`parts/`, `rejected/`) of every
+   * earlier stage in the run's work dir are superseded and must be deleted: they hold text this stage
+   * rewrote for a reason that forbids keeping the original (PII).
+   */
+  supersedesUpstream?(config: C): boolean;
 }
 
 /** What the record a document came from said about itself, for the provenance `documents` table. */

@@ -74,9 +74,10 @@ test('planted PII never reaches provenance, rejected parts, outputs or logs; the
   assert.equal(kept1.pii.spans.length, 4);
 
   const haystacks: [string, string][] = [['stdout', stdout], ['stderr', stderr]];
-  // Everything but the stages before pii: their parts are copies of the input, scratch of the run.
-  const scratch = (file: string) => /\/00-ingest\/(parts|rejected)\//.test(file);
-  const files = (await filesUnder(out)).filter((file) => !scratch(file));
+  // Every file the run left, the stages before pii included: their parts, copies of the input, are gone.
+  const files = await filesUnder(out);
+  assert.ok(!files.some((file) => /\/00-ingest\/(parts|rejected)\//.test(file)), 'ingest parts are deleted once pii has committed');
+  assert.ok(files.some((file) => file.includes('/00-ingest/')), 'ingest keeps its provenance and results');
   assert.ok(files.some((file) => file.includes('/01-pii/rejected/')) && files.some((file) => file.endsWith('provenance.duckdb')));
   for (const file of files) haystacks.push([file.slice(out.length), await contents(file)]);
   const needles = [...Object.values(planted), ...dump, KEY];

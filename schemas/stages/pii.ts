@@ -73,6 +73,12 @@ export const PiiConfig = z.strictObject({
   pseudonym_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('CORPUSFLOW_PII_KEY'),
   /** Per-source policies; the first that matches a document replaces the top-level policy for it. */
   sources: z.array(PiiSourcePolicy).default([]),
+  /**
+   * Once the stage's dataset is committed, delete `parts/` and `rejected/` of every earlier stage in the
+   * run's work dir: they are copies of the unscrubbed input. Set false to keep them (debugging a filter on
+   * restricted storage); provenance, task results and manifests are kept either way.
+   */
+  delete_upstream_parts: z.boolean().default(true),
 });
 export type PiiConfig = z.infer<typeof PiiConfig>;
 export type PiiPolicy = Pick<PiiConfig, 'entities' | 'min_score' | 'mode' | 'modes' | 'drop_density' | 'allow'>;

@@ -84,4 +84,5 @@ export const pii: MapStage<PiiConfig> = {
   version: 1,
   config: PiiConfig,
   open: async (config) => piiScrubber(config),
+  supersedesUpstream: (config) => config.delete_upstream_parts,
 };
