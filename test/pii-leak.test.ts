@@ -43,12 +43,14 @@ test('planted PII never reaches provenance, rejected parts, outputs or logs; the
   const dir = await tempDir('pii-leak');
   const planted = { email: f.email(), phone: f.phone(), card: f.creditCard(), iban: f.iban(), ssn: f.ssn(), jwt: f.jwt(), key: f.privateKey(), cn: f.cnResidentId() };
   const dump = Array.from({ length: 8 }, () => f.phone());
+  const urlEmail = f.email();
   const docs = [
     { id: 'kept-1', text: `Dear support, please refund card ${planted.card} to IBAN ${planted.iban}. My email is ${planted.email}, phone ${planted.phone}.` },
     { id: 'kept-2', text: `Form data: SSN: ${planted.ssn}; session Bearer ${planted.jwt}; 身份证号码：${planted.cn}. Reply to ${planted.email}.` },
     { id: 'dropped-key', text: `Key:\n${planted.key}` },
     { id: 'dropped-dump', text: `directory:\n${dump.join('\n')}` },
     { id: 'clean', text: 'The Universal Declaration of Human Rights was adopted in 1948 by the UN General Assembly in Paris.' },
+    { id: 'url-only', text: 'Posts of this member, newest first.', url: `https://forum.acme-store.com/u/${urlEmail}/posts?sort=new` },
   ];
   await writeFile(join(dir, 'in.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
   const pipeline = await writePipeline(dir, {
@@ -68,7 +70,10 @@ test('planted PII never reaches provenance, rejected parts, outputs or logs; the
   const events = await query(db, "SELECT d.record_id, e.action, e.reason, e.detail FROM doc_events e JOIN documents d USING (doc_id) WHERE e.stage = 'pii' ORDER BY d.record_id");
   assert.deepEqual(events.map((e) => [e.record_id, e.action, e.reason]), [
     ['clean', 'keep', null], ['dropped-dump', 'drop', 'pii_density'], ['dropped-key', 'drop', 'pii_density'], ['kept-1', 'modify', null], ['kept-2', 'modify', null],
+    ['url-only', 'modify', null],
   ]);
+  const urls = await query(db, "SELECT url FROM documents WHERE record_id = 'url-only'");
+  assert.match(String(urls[0]?.url), /^https:\/\/forum\.acme-store\.com\/u\/%3CEMAIL_[0-9a-f]{12}%3E\/posts\?sort=new$/);
   const kept1 = JSON.parse(String(events[3]?.detail)) as { pii: { counts: Record<string, number>; spans: unknown[] } };
   assert.deepEqual(kept1.pii.counts, { CREDIT_CARD: 1, IBAN: 1, EMAIL: 1, PHONE: 1 });
   assert.equal(kept1.pii.spans.length, 4);
@@ -79,7 +84,15 @@ test('planted PII never reaches provenance, rejected parts, outputs or logs; the
   assert.ok(!files.some((file) => /\/00-ingest\/(parts|rejected)\//.test(file)), 'ingest parts are deleted once pii has committed');
   assert.ok(files.some((file) => file.includes('/00-ingest/')), 'ingest keeps its provenance and results');
   assert.ok(files.some((file) => file.includes('/01-pii/rejected/')) && files.some((file) => file.endsWith('provenance.duckdb')));
-  for (const file of files) haystacks.push([file.slice(out.length), await contents(file)]);
+  // Ingest's own provenance fragment in the work dir is the one place the url as crawled stays (docs/pii.md).
+  const crawledUrl = (file: string) => /\/00-ingest\/provenance\/documents\//.test(file);
+  for (const file of files) {
+    const text = await contents(file);
+    haystacks.push([file.slice(out.length), text]);
+    if (crawledUrl(file)) assert.ok(text.includes(urlEmail), 'the check below can see a url value');
+    else assert.ok(!text.includes(urlEmail), `the email in a url leaked into ${file.slice(out.length)}`);
+  }
+  for (const [where, hay] of [['stdout', stdout], ['stderr', stderr]]) assert.ok(!hay?.includes(urlEmail), `the email in a url leaked into ${where}`);
   const needles = [...Object.values(planted), ...dump, KEY];
   // A line of the private key block is enough to count as a leak.
   needles.push(...planted.key.split('\n').filter((l) => l.length > 40));

@@ -68,7 +68,8 @@ export function piiScrubber(config: PiiConfig): (doc: Document) => Outcome {
     if (findings.length === 0 && url === null) return { action: 'keep' };
     const { text, report } = redact(doc.text, findings, modeOf, key);
     const urlPart = url === null ? {} : { url: url.url };
-    const detail = { pii: url === null ? report : { ...report, url_counts: url.counts } };
+    // The scrubbed url goes into the event too: the catalog's documents table, loaded from ingest, takes it from there.
+    const detail = url === null ? { pii: report } : { pii: { ...report, url_counts: url.counts }, url: url.url };
     const meta = url === null ? { pii_counts: report.counts } : { pii_counts: report.counts, pii_url_counts: url.counts };
     const perKChars = 1000 / Math.max(1, doc.text.length);
     const dense = (Object.keys(report.counts) as PiiEntity[])
