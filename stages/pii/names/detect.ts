@@ -4,7 +4,7 @@ import type { Finding } from '../scan.js';
 import { gazetteer, type Gazetteer } from './gazetteer.js';
 
 /** A word, with `O'Brien` and `Jean-Luc` kept whole; a possessive `'s` is cut off below. */
-const WORD = /(?<![\p{L}\p{M}\p{N}_])\p{L}[\p{L}\p{M}]*(?:['’-]\p{L}[\p{L}\p{M}]*)*(?![\p{N}_@])/gu;
+const WORD = /(?<![\p{L}\p{M}\p{N}_])\p{L}[\p{L}\p{M}]*(?:['’-]\p{L}[\p{L}\p{M}]*)*(?![\p{L}\p{M}\p{N}_@])/gu;
 /** Particles inside names and toponyms (`Ludwig van Beethoven`, `Vyskytná nad Jihlavou`). */
 const PARTICLES = new Set(['van', 'von', 'de', 'der', 'den', 'da', 'del', 'della', 'di', 'du', 'la', 'le', 'nad', 'bin', 'ibn', 'al', 'y', 'dos', 'das', 'ter']);
 /** Titles that make the next capitalised words a person (Presidio's context words for PERSON include these). */
@@ -21,6 +21,7 @@ const NOT_NAMES = new Set([
   'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'christmas', 'easter',
   'english', 'french', 'german', 'spanish', 'italian', 'chinese', 'japanese', 'russian', 'arabic', 'portuguese', 'dutch', 'latin', 'greek',
   'god', 'internet', 'web', 'ok', 'okay', 'hi', 'hello', 'yes', 'no', 'thank', 'thanks', 'please', 'sorry',
+  'e-mail', 'email', 'phone', 'fax', 'tel', 'mobile', 'address', 'website',
 ]);
 /** Base scores on Presidio's scale (min_score 0.5 redacts): a gazetteer or title hit stands alone, a bare shape needs a cue. */
 const SCORE_GAZETTEER = 0.85;
@@ -48,7 +49,7 @@ function tokenize(text: string): Token[] {
     const gapEnds = /[.!?:;\n"“(\[{|>*•]/.test(prev && (prev.initial || HONORIFICS.has(prev.lower)) ? gap.replace('.', '') : gap);
     const first = word.charAt(0);
     const cap = first !== first.toLowerCase();
-    const shout = cap && word.length >= 3 && word === word.toUpperCase();
+    const shout = cap && word.length >= 2 && word === word.toUpperCase();
     out.push({ start: m.index, end: m.index + word.length, lower: word.toLowerCase(), cap, shout, initial: cap && word.length === 1, sentenceStart: !prev || gapEnds, possessive });
     prevEnd = m.index + m[0].length;
   }
@@ -88,8 +89,9 @@ function classify(text: string, tokens: readonly Token[], from: number, to: numb
   let j = to;
   const lone = tokens[i] as Token;
   if (j - i === 1 && (lone.initial || HONORIFICS.has(lone.lower))) return;
-  const nextOfRun = tokens[to];
-  if (g.org.has((tokens[to - 1] as Token).lower) || (nextOfRun && nextOfRun.cap === false && g.org.has(nextOfRun.lower) && text.slice((tokens[to - 1] as Token).end, nextOfRun.start) === ' ')) return;
+  // A house number before the run makes it a street (`4308 Morris Street`, `65 R. Mongi Bali`): an address, not a name.
+  if (/\d[ \t]*$/.test(text.slice(Math.max(0, lone.start - 8), lone.start))) return;
+  if (g.org.has((tokens[to - 1] as Token).lower)) return;
   const nameish = (t: Token) => g.first.has(t.lower) || g.last.has(t.lower) || g.place.has(t.lower) || (!g.common.has(t.lower) && !NOT_NAMES.has(t.lower));
   const all = tokens.slice(i, j).map((t) => t.lower);
   // The longest gazetteer place in the whole run first: `United Kingdom` is two dictionary words.
@@ -134,7 +136,9 @@ function classify(text: string, tokens: readonly Token[], from: number, to: numb
     || (adjacent(prevWord, head) && prevWord !== undefined && PERSON_BEFORE.has(prevWord.lower))
     || (nextWord !== undefined && adjacent(tail, nextWord) && PERSON_AFTER.has(nextWord.lower));
 
-  if (titled || (words.length >= 2 && g.first.has(words[0] as string)) || g.person.has(words.join(' '))) {
+  // A middle initial (`Vuk T. Miletić`, `Inessa D Samoylova`) is how people's names are written, not places'.
+  const middleInitial = j - i >= 3 && tokens.slice(i + 1, j - 1).some((t) => t.initial);
+  if (titled || middleInitial || (words.length >= 2 && g.first.has(words[0] as string)) || g.person.has(words.join(' '))) {
     push('PERSON', head.start, tail.end, SCORE_GAZETTEER, personCue);
     return;
   }
@@ -145,7 +149,7 @@ function classify(text: string, tokens: readonly Token[], from: number, to: numb
     return;
   }
   if (words.length === 1 && g.first.has(head.lower)) {
-    push('PERSON', head.start, tail.end, head.sentenceStart ? SCORE_BARE : SCORE_SHAPE, personCue);
+    push('PERSON', head.start, tail.end, head.sentenceStart && g.common.has(head.lower) ? SCORE_BARE : SCORE_SHAPE, personCue);
     return;
   }
   const base = head.sentenceStart ? SCORE_SENTENCE_START : SCORE_BARE;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import nlp from 'compromise';
+import { createRequire } from 'node:module';
+import type Compromise from 'compromise';
 import wordListPath from 'word-list';
 import { z } from 'zod';
 
@@ -37,6 +38,8 @@ let built: Gazetteer | null = null;
 
 export function gazetteer(): Gazetteer {
   if (built) return built;
+  // Loaded on first use only: compromise costs ~0.4 s of CPU to load, and names are opt-in.
+  const nlp = createRequire(import.meta.url)('compromise') as typeof Compromise;
   const { one, two } = CompromiseWorld.parse(nlp.world()).model;
   const lexicon = one.lexicon;
   const first = new Set<string>();
@@ -54,7 +57,7 @@ export function gazetteer(): Gazetteer {
   const words = readFileSync(wordListPath, 'utf8').split('\n');
   const placeWords = Math.max(...[...place].map((p) => p.split(' ').length));
   // Company forms compromise lacks, and street words: a street is an address, not a LOCATION.
-  const org = new Set([...Object.keys(two.orgWords), 'inc', 'ltd', 'llc', 'gmbh', 'sa', 'ag', 'plc', 'bv', 'nv', 'spa', 'srl', 'oy', 'ab', 'as', 'kg',
+  const org = new Set([...Object.keys(two.orgWords), 'inc', 'ltd', 'llc', 'gmbh', 'sa', 'ag', 'plc', 'bv', 'nv', 'spa', 'srl', 'oy', 'kg',
     'street', 'st', 'strasse', 'straße', 'rue', 'road', 'rd', 'avenue', 'ave', 'lane', 'ln', 'boulevard', 'blvd', 'drive', 'square', 'sq', 'utca', 'ul', 'via', 'calle', 'stravenue']);
   built = { first, last, place, person, common: new Set(words), org, placeSuffix: new Set(Object.keys(two.placeWords)), placeWords };
   return built;
