@@ -7,8 +7,9 @@ import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Fakes } from '../bench/pii/fakes.js';
 import type { RunSummary } from '../schemas/run.js';
+import { runLocal } from '../src/executors/local.js';
 import { query } from './helpers/catalog.js';
-import { ROOT, tempDir, writePipeline } from './helpers/pipelines.js';
+import { request, ROOT, tempDir, writePipeline } from './helpers/pipelines.js';
 
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const run = promisify(execFile);
@@ -102,4 +103,22 @@ test('planted PII never reaches provenance, rejected parts, outputs or logs; the
   // The check above must be able to fail: the input itself holds every planted value.
   const input = docs.map((d) => d.text).join('\n');
   for (const needle of needles.filter((n) => n !== KEY)) assert.ok(input.includes(needle));
+});
+
+test('with delete_upstream_parts false the parts of the stages before pii stay in the work dir', async () => {
+  const dir = await tempDir('pii-keep-parts');
+  await writeFile(join(dir, 'in.jsonl'), `${JSON.stringify({ id: 'a', text: 'Write to ana.silva@gmail.com for the minutes of the meeting.' })}\n`);
+  const pipeline = await writePipeline(dir, {
+    name: 'pii-keep-parts',
+    stages: [
+      { stage: 'ingest', inputs: [{ uri: join(dir, 'in.jsonl'), format: 'jsonl', id_field: 'id' }] },
+      { stage: 'pii', delete_upstream_parts: false },
+      { stage: 'shard', seq_len: 64, samples_per_shard: 4 },
+    ],
+  });
+  const out = join(dir, 'out');
+  await runLocal(await request(pipeline, out, 'keep-parts'));
+  const files = await filesUnder(out);
+  assert.ok(files.some((file) => /\/00-ingest\/parts\/part-\d+\.parquet$/.test(file)), 'ingest parts are kept when asked');
+  assert.ok(files.some((file) => /\/01-pii\/parts\/part-\d+\.parquet$/.test(file)));
 });
