@@ -8,16 +8,24 @@ import type { Storage } from './storage/types.js';
 /** A map stage's decision about one document. Annotations in `meta` are merged into doc.meta. */
 export type Outcome =
   | { action: 'keep'; meta?: DocumentMeta; detail?: Record<string, unknown> }
-  | { action: 'modify'; text: string; meta?: DocumentMeta; detail?: Record<string, unknown> }
+  | { action: 'modify'; text: string; meta?: DocumentMeta; detail?: Record<string, unknown>;
+      /** A rewritten url (PII in its query string); absent keeps the document's. */
+      url?: string }
   | { action: 'drop'; reason: string; meta?: DocumentMeta; detail?: Record<string, unknown>;
-      /** What rejected/ keeps instead of the original text, when the original must not be stored (PII). */
-      text?: string };
+      /** What rejected/ keeps instead of the original text and url, when the originals must not be stored (PII). */
+      text?: string; url?: string };
 
 interface StageBase<C> {
   name: string;
   /** Bump when the output for the same input and config changes. */
   version: number;
   config: z.ZodType<C>;
+  /**
+   * True when, once this stage's dataset is committed, the document parts (`parts/`, `rejected/`) of every
+   * earlier stage in the run's work dir are superseded and must be deleted: they hold text this stage
+   * rewrote for a reason that forbids keeping the original (PII).
+   */
+  supersedesUpstream?(config: C): boolean;
 }
 
 /** What the record a document came from said about itself, for the provenance `documents` table. */

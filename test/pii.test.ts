@@ -179,3 +179,42 @@ test('phones are read in international, national, dotted and extension formats, 
   assert.deepEqual(find('You can call 04.94.38.88.56 after 5pm.'), [['PHONE', '04.94.38.88.56']]);
   assert.deepEqual(find('ISBN 978-3-16-148410-0, build 10.0.19041.1415, released 2023-11-05, 8,336,817 people'), []);
 });
+
+const names = (text: string) => piiScrubber(config({ entities: ['PERSON', 'LOCATION'] }))(doc(text));
+
+test('PERSON and LOCATION are found by given names, titles, gazetteer places and cue words, and only when asked for', () => {
+  const text = 'Dr. Wojciech Brzęczyszczykiewicz met Emily Watson in Lisbon. My name is Djevad Mitnjek and I moved here from Tiszabög.';
+  const outcome = names(text);
+  assert.equal(outcome.action, 'modify');
+  assert.equal(textOf(outcome), 'Dr. <PERSON> met <PERSON> in <LOCATION>. My name is <PERSON> and I moved here from <LOCATION>.');
+  assert.deepEqual(report(outcome)?.counts, { PERSON: 3, LOCATION: 2 });
+  assert.equal(piiScrubber(config())(doc(text)).action, 'keep', 'names are opt-in');
+});
+
+test('capitalised words that are not names stay: sentence starts, title words, months, companies and streets', () => {
+  const text = 'The Universal Declaration of Human Rights was adopted in December. Everyone has the right to work for Acme Corp on Baker Street. In June the Board met.';
+  assert.equal(names(text).action, 'keep');
+});
+
+test('names are looked for in English documents only: the gazetteers and cue words are English', () => {
+  const scrub = piiScrubber(config({ entities: ['PERSON', 'LOCATION'] }));
+  assert.equal(scrub(doc('Emily Watson wohnt in Lissabon.', 'de')).action, 'keep');
+  assert.equal(scrub(doc('Emily Watson lives in Lisbon.', 'en')).action, 'modify');
+});
+
+test('the url is scrubbed too: emails, tokens and keys in its query, path, fragment and userinfo, with counts', () => {
+  const f = new Fakes(9);
+  const email = f.email();
+  const token = f.githubToken();
+  const scrub = piiScrubber(config());
+  const url = `https://shop.io/u/${encodeURIComponent(email)}/orders?ref=mail&api_key=a8F3kLq9Zp2Xw7Rt5Yb1Nc4#token=${token}`;
+  const outcome = scrub(doc('Order shipped.', 'en', url));
+  assert.equal(outcome.action, 'modify');
+  const out = outcome.action === 'modify' ? outcome.url : undefined;
+  assert.equal(out, 'https://shop.io/u/%3CEMAIL%3E/orders?ref=mail&api_key=%3CAPI_KEY%3E#token=%3CGITHUB_TOKEN%3E');
+  assert.deepEqual(report(outcome)?.url_counts, { EMAIL: 1, API_KEY: 1, GITHUB_TOKEN: 1 });
+  assert.deepEqual(outcome.meta?.pii_url_counts, { EMAIL: 1, API_KEY: 1, GITHUB_TOKEN: 1 });
+  const creds = scrub(doc('Config page.', 'en', 'https://deploy:Xk9vQ2mLp7Rw@db.corp.io/admin'));
+  assert.equal(creds.action === 'modify' ? creds.url : null, 'https://%3CURL_CREDENTIALS%3E@db.corp.io/admin');
+  assert.equal(scrub(doc('Plain page.', 'en', 'https://news.site/2024/05/article-123456789?page=2&v=1.2.3')).action, 'keep');
+});

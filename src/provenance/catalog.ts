@@ -85,8 +85,19 @@ export async function loadFragments(conn: DuckDBConnection, fragments: Record<st
   }
 }
 
+/**
+ * `documents` holds the url ingest read; where the pii stage rewrote a url (an email or token in its query),
+ * the catalog keeps the rewritten one, so no PII value reaches the release through it.
+ */
+const SCRUBBED_URLS = `
+UPDATE documents SET url = s.url
+  FROM (SELECT doc_id, json_extract_string(detail, '$.url') AS url FROM doc_events WHERE stage = 'pii' AND json_extract_string(detail, '$.url') IS NOT NULL) s
+  WHERE documents.doc_id = s.doc_id;
+`;
+
 /** Derived tables, views and indexes, once every table is loaded (the views need `stages`). */
 export async function finishCatalog(conn: DuckDBConnection): Promise<void> {
+  await conn.run(SCRUBBED_URLS);
   await conn.run(PII_COUNTS);
   await conn.run(VIEWS);
   await conn.run(INDEXES);

@@ -172,13 +172,14 @@ async function runMap(
     const outcome = await decide(doc);
     const annotated: Document = outcome.meta ? { ...doc, meta: { ...doc.meta, ...outcome.meta } } : doc;
     if (outcome.action === 'drop') {
-      const stored = outcome.text === undefined ? annotated : { ...annotated, text: outcome.text };
+      const stored = { ...annotated, ...(outcome.text === undefined ? {} : { text: outcome.text }), ...(outcome.url === undefined ? {} : { url: outcome.url }) };
       drop(tally, fragment, rejected, stored, outcome.reason, outcome.detail ?? {}, def.name);
       continue;
     }
     if (outcome.action === 'modify') {
       tally.modified++;
       annotated.text = outcome.text;
+      if (outcome.url !== undefined) annotated.url = outcome.url;
     }
     fragment.event(doc.id, outcome.action, null, outcome.detail ?? {});
     kept.push(annotated);

@@ -119,5 +119,15 @@ export async function finalizeStage(workDir: string, stageIndex: number): Promis
   };
   const uri = datasetUri(dir);
   await storageFor(uri).write(uri, JSON.stringify(manifest, null, 2));
+  // Only after the manifest is written: a crash before it leaves the inputs for the stage's retry.
+  const config = plan.pipeline.stages[stageIndex];
+  if (config && stageDefinition(config.stage).supersedesUpstream?.(config)) {
+    for (let i = 0; i < stageIndex; i++) {
+      for (const sub of ['parts', 'rejected']) {
+        const prefix = joinUri(stageDir(plan, i), sub);
+        await storageFor(prefix).remove(prefix);
+      }
+    }
+  }
   return manifest;
 }

@@ -1,11 +1,12 @@
 import { ConfigError } from '../../src/pipeline.js';
-import { PiiConfig, type PiiEntity, type PiiPolicy } from '../../schemas/stages/pii.js';
+import { NAME_ENTITIES, PiiConfig, type PiiEntity, type PiiPolicy } from '../../schemas/stages/pii.js';
 import type { Document } from '../../schemas/document.js';
 import type { MapStage, Outcome } from '../../src/stage.js';
 import { allowList } from './allow.js';
 import { RECOGNIZERS } from './recognizers/index.js';
-import { redact } from './redact.js';
+import { redact, replacement } from './redact.js';
 import { compileRecognizer, scanText, type CompiledRecognizer } from './scan.js';
+import { scrubUrl } from './url.js';
 
 /** Pseudonym keys shorter than this are guessable by brute force over common emails and phones. */
 const MIN_KEY_BYTES = 16;
@@ -13,6 +14,8 @@ const MIN_KEY_BYTES = 16;
 interface CompiledPolicy {
   policy: PiiPolicy;
   recognizers: CompiledRecognizer[];
+  /** PERSON and LOCATION when the policy asks for them (found by names/detect.ts, not a pattern recognizer). */
+  names: ReadonlySet<PiiEntity>;
   allowed: (entity: PiiEntity, value: string) => boolean;
   matches: (doc: Document) => boolean;
 }
@@ -28,7 +31,8 @@ function hostOf(url: string | null): string | null {
 
 function compilePolicy(policy: PiiPolicy, matches: (doc: Document) => boolean): CompiledPolicy {
   const wanted = new Set(policy.entities);
-  return { policy, recognizers: RECOGNIZERS.filter((r) => wanted.has(r.entity)).map(compileRecognizer), allowed: allowList(policy.allow), matches };
+  const names = new Set(NAME_ENTITIES.filter((e) => wanted.has(e)));
+  return { policy, recognizers: RECOGNIZERS.filter((r) => wanted.has(r.entity)).map(compileRecognizer), names, allowed: allowList(policy.allow), matches };
 }
 
 const usesPseudonyms = (p: PiiPolicy) => p.mode === 'pseudonym' || Object.values(p.modes).includes('pseudonym');
@@ -54,19 +58,24 @@ export function piiScrubber(config: PiiConfig): (doc: Document) => Outcome {
   }));
   const fallback = compilePolicy(config, () => true);
   return (doc) => {
-    const { policy, recognizers, allowed } = sources.find((s) => s.matches(doc)) ?? fallback;
+    const { policy, recognizers, names, allowed } = sources.find((s) => s.matches(doc)) ?? fallback;
     const lang = typeof doc.meta.lang === 'string' ? doc.meta.lang : null;
-    const findings = scanText(doc.text, recognizers, lang, policy.min_score, allowed);
-    if (findings.length === 0) return { action: 'keep' };
+    const findings = scanText(doc.text, recognizers, lang, policy.min_score, allowed, names);
     const modeOf = (e: PiiEntity) => policy.modes[e] ?? policy.mode;
+    // Names in a url are lowercase slugs the capitalised-span detector cannot read; every other type is scanned there.
+    const url = doc.url === null ? null
+      : scrubUrl(doc.url, (t) => scanText(t, recognizers, lang, policy.min_score, allowed), (e, v) => replacement(modeOf(e), e, v, key));
+    if (findings.length === 0 && url === null) return { action: 'keep' };
     const { text, report } = redact(doc.text, findings, modeOf, key);
-    const detail = { pii: report };
-    const meta = { pii_counts: report.counts };
+    const urlPart = url === null ? {} : { url: url.url };
+    // The scrubbed url goes into the event too: the catalog's documents table, loaded from ingest, takes it from there.
+    const detail = url === null ? { pii: report } : { pii: { ...report, url_counts: url.counts }, url: url.url };
+    const meta = url === null ? { pii_counts: report.counts } : { pii_counts: report.counts, pii_url_counts: url.counts };
     const perKChars = 1000 / Math.max(1, doc.text.length);
     const dense = (Object.keys(report.counts) as PiiEntity[])
       .filter((e) => modeOf(e) === 'drop' && (report.counts[e] ?? 0) * perKChars > (policy.drop_density[e] ?? 0));
-    if (dense.length > 0) return { action: 'drop', reason: 'pii_density', text, meta, detail: { ...detail, dense_types: dense } };
-    return { action: 'modify', text, meta, detail };
+    if (dense.length > 0) return { action: 'drop', reason: 'pii_density', text, ...urlPart, meta, detail: { ...detail, dense_types: dense } };
+    return { action: 'modify', text, ...urlPart, meta, detail };
   };
 }
 
@@ -76,4 +85,5 @@ export const pii: MapStage<PiiConfig> = {
   version: 1,
   config: PiiConfig,
   open: async (config) => piiScrubber(config),
+  supersedesUpstream: (config) => config.delete_upstream_parts,
 };

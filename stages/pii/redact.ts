@@ -7,6 +7,8 @@ export interface PiiReport {
   counts: Partial<Record<PiiEntity, number>>;
   /** [type, start, end] in Unicode code points of the redacted text. */
   spans: [PiiEntity, number, number][];
+  /** Counts per type found in the document's url (path, query, fragment, userinfo), rewritten in place. */
+  url_counts?: Partial<Record<PiiEntity, number>>;
 }
 
 /** Pseudonyms key on a normalised value, so `Ann@X.org` and `ann@x.org`, or two spacings of one phone, agree. */
@@ -25,7 +27,8 @@ export function pseudonym(key: Buffer, entity: PiiEntity, value: string): string
   return `<${entity}_${mac.slice(0, 12)}>`;
 }
 
-function replacement(mode: PiiMode, entity: PiiEntity, value: string, key: Buffer | null): string {
+/** What one value becomes in a given mode; drop-mode types get the placeholder wherever they stay. */
+export function replacement(mode: PiiMode, entity: PiiEntity, value: string, key: Buffer | null): string {
   if (mode === 'mask') return value.replace(/[^\s]/gu, '*');
   if (mode === 'pseudonym' && key) return pseudonym(key, entity, value);
   return `<${entity}>`;

@@ -1,4 +1,5 @@
 import type { PiiEntity } from '../../schemas/stages/pii.js';
+import { findNames } from './names/detect.js';
 import { CONTEXT_AFTER, CONTEXT_BEFORE, CONTEXT_BOOST, type Recognizer } from './recognizer.js';
 
 /** A recognized span in the original text (UTF-16 offsets). The value is read from the text, never stored. */
@@ -63,12 +64,19 @@ function contextDistance(text: string, start: number, end: number, context: RegE
   return best;
 }
 
+/** Languages the name detector knows: its gazetteers and cue words are English. */
+const NAME_LANGUAGES = new Set(['en']);
+
 /**
- * Every candidate of every recognizer scoring at least `minScore`, then the non-overlapping best: higher
- * score first, then the nearer context word, then the longer span (a credential URL beats the email inside it).
+ * Every candidate of every recognizer scoring at least `minScore`, plus PERSON and LOCATION spans when
+ * `names` asks for them (English or unlabelled text), then the non-overlapping best: higher score first,
+ * then the nearer context word, then the longer span (a credential URL beats the email inside it).
  */
-export function scanText(text: string, recognizers: readonly CompiledRecognizer[], lang: string | null, minScore: number, allowed: (entity: PiiEntity, value: string) => boolean): Finding[] {
+export function scanText(text: string, recognizers: readonly CompiledRecognizer[], lang: string | null, minScore: number, allowed: (entity: PiiEntity, value: string) => boolean, names: ReadonlySet<PiiEntity> = new Set()): Finding[] {
   const found: Finding[] = [];
+  if (names.size > 0 && (lang === null || NAME_LANGUAGES.has(lang))) {
+    for (const f of findNames(text, names)) if (f.score >= minScore && !allowed(f.entity, text.slice(f.start, f.end))) found.push(f);
+  }
   for (const { recognizer, patterns, context, verdicts } of recognizers) {
     const pre = recognizer.prefilter;
     if (typeof pre === 'string' ? !text.includes(pre) : !pre.test(text)) continue;
