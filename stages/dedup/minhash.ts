@@ -25,11 +25,14 @@ function fmix32(h: number): number {
 }
 
 /** FNV-1a over UTF-16 units, seeded: two seeds give the two lanes of a 64-bit hash. */
-function fnv(s: string, start: number, end: number, seed: number): number {
+export function fnv(s: string, start: number, end: number, seed: number): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return fmix32(h);
 }
+
+/** Seeds of the two 32-bit lanes of a 64-bit string hash. */
+export const LANE_SEEDS = [0x9e3779b9, 0x7f4a7c15] as const;
 
 const LETTER = /\p{L}/u;
 const NUMBER = /\p{N}/u;
@@ -106,8 +109,8 @@ export function shingleHashes(text: string, unit: MinhashConfig['unit'], n: numb
     const lo = new Uint32Array(count);
     const hi = new Uint32Array(count);
     for (let i = 0; i < count; i++) {
-      lo[i] = fnv(s, i, Math.min(s.length, i + n), 0x9e3779b9);
-      hi[i] = fnv(s, i, Math.min(s.length, i + n), 0x7f4a7c15);
+      lo[i] = fnv(s, i, Math.min(s.length, i + n), LANE_SEEDS[0]);
+      hi[i] = fnv(s, i, Math.min(s.length, i + n), LANE_SEEDS[1]);
     }
     return { lo, hi };
   }
