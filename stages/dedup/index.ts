@@ -7,15 +7,19 @@ import { writeParquet, type Row } from '../../src/parts/parquet.js';
 import { partUri, rejectedUri } from '../../src/run/paths.js';
 import type { GlobalStage, PhaseContext, PhaseOutput } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
-import { bandKey, estimatedJaccard, minhashSignature, permutations } from './minhash.js';
+import { bandKey, estimatedJaccard, minhashSignature, permutations, shingleHashes } from './minhash.js';
 import { compareSurvivors, survivorKey, type SurvivorKey } from './survivor.js';
-import { UnionFind } from './unionFind.js';
+import { BucketSorter } from './externalSort.js';
+import { SparseUnionFind } from './unionFind.js';
+import { pad, readJsonAt, readTyped, writeBytes, writeJson } from './io.js';
 
 /**
- * Four phases, all but clustering parallel:
+ * Four phases:
  *   signatures (per part)  bucket keys per document: exact text/url hashes and one key per LSH band
- *   buckets (partitioned)  each task sorts its share of the key columns and emits candidate pairs
- *   clusters (reduce)      union-find over the pairs, one deterministic survivor per cluster
+ *   buckets (partitioned)  each task sorts its share of the key columns out of core, emits candidate
+ *                          pairs, checks them (optional) and clusters them into a local forest
+ *   clusters (reduce)      merges the forests (at most one edge per duplicate per bucket task), one
+ *                          deterministic survivor per cluster
  *   filter (per part)      drops the non-survivors with their survivor's id, annotates the rest
  * Files per signatures part: `.keys` (float64 [doc][1 + columns]: a 52-bit id hash, then the keys),
  * `.sig` (uint32 [doc][permutations]) and `.json` (the document part, ids and survivor keys).
@@ -25,7 +29,6 @@ type Column = 'text' | 'url' | 'band';
 type Method = 'exact' | 'url' | 'minhash';
 
 const REASON: Record<Method, string> = { exact: 'exact_duplicate', url: 'url_duplicate', minhash: 'near_duplicate' };
-const pad = (n: number) => String(n).padStart(5, '0');
 
 export function keyColumns(config: DedupConfig): Column[] {
   const cols: Column[] = [];
@@ -56,22 +59,10 @@ interface ClusterMember {
   similarity: number | null;
 }
 
-async function readJson<T>(ctx: PhaseContext<DedupConfig>, uri: string): Promise<T> {
-  return JSON.parse((await ctx.storage(uri).read(uri)).toString('utf8')) as T;
-}
+type Ctx = PhaseContext<DedupConfig>;
+const readJson = <T>(ctx: Ctx, uri: string) => readJsonAt<T>(ctx.storage, uri);
 
-async function readTyped<T>(ctx: PhaseContext<DedupConfig>, uri: string, View: new (b: ArrayBuffer) => T): Promise<T> {
-  const raw = await ctx.storage(uri).read(uri);
-  // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 8.
-  return new View(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length) as ArrayBuffer);
-}
-
-async function writeBytes(ctx: PhaseContext<DedupConfig>, uri: string, bytes: Uint8Array): Promise<{ uri: string; sha256: string; bytes: number }> {
-  await ctx.storage(uri).write(uri, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  return { uri, sha256: sha256Hex(bytes), bytes: bytes.byteLength };
-}
-
-async function signatures(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
+async function signatures(ctx: Ctx): Promise<PhaseOutput> {
   if (ctx.spec.kind !== 'part') throw new Error('signatures runs per part');
   const { config } = ctx;
   const cols = keyColumns(config);
@@ -95,91 +86,181 @@ async function signatures(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> 
     }
   });
   const base = joinUri(ctx.stageDir, 'signatures', `part-${pad(ctx.taskIndex)}`);
-  const keysOut = await writeBytes(ctx, `${base}.keys`, new Uint8Array(keys.buffer));
-  await writeBytes(ctx, `${base}.sig`, new Uint8Array(sigs.buffer));
+  const keysOut = await writeBytes(ctx.storage, `${base}.keys`, new Uint8Array(keys.buffer), docs.length);
+  await writeBytes(ctx.storage, `${base}.sig`, new Uint8Array(sigs.buffer), docs.length);
   const index: SignatureIndex = { part: ctx.spec.part, keys: docs.map((d) => survivorKey(d, config)) };
-  await ctx.storage(base).write(`${base}.json`, JSON.stringify(index));
-  return { docs_in: docs.length, docs_out: docs.length, outputs: [{ ...keysOut, rows: docs.length }] };
+  await writeJson(ctx.storage, `${base}.json`, index, docs.length);
+  return { docs_in: docs.length, docs_out: docs.length, outputs: [keysOut] };
 }
 
-/** Sort each of this task's key columns and pair every bucket's first document with each other one. */
-async function buckets(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
-  if (ctx.spec.kind !== 'partition') throw new Error('buckets runs as partitions');
-  const { index, count, parts } = ctx.spec;
-  const width = 1 + keyColumns(ctx.config).length;
-  const own = Array.from({ length: width - 1 }, (_, c) => c).filter((c) => c % count === index);
-  // Keep only the id hash and this task's columns of each part: 8 (1 + own) bytes per document.
-  const files: Float64Array[] = [];
-  const w = 1 + own.length;
-  for (const part of parts) {
-    const f = await readTyped(ctx, part, Float64Array);
-    const mine = new Float64Array((f.length / width) * w);
-    for (let r = 0, o = 0; r < f.length; r += width, o += w) {
-      mine[o] = f[r] as number;
-      own.forEach((c, j) => (mine[o + 1 + j] = f[r + 1 + c] as number));
-    }
-    files.push(mine);
+/** What the false-positive check knows of a document in a candidate pair. */
+interface PairDoc {
+  text: number;
+  url: number;
+  sig: Uint32Array | null;
+  shingles: Float64Array | null;
+}
+
+/** Sorted distinct 53-bit shingle keys of a text, for the exact Jaccard of two documents. */
+function shingleSet(text: string, mh: NonNullable<DedupConfig['minhash']>): Float64Array {
+  const { lo, hi } = shingleHashes(text, mh.unit, mh.ngram);
+  const keys = new Float64Array(lo.length);
+  for (let i = 0; i < lo.length; i++) keys[i] = ((hi[i] as number) >>> 11) * 4294967296 + (lo[i] as number);
+  keys.sort();
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) if (i === 0 || keys[i] !== keys[n - 1]) keys[n++] = keys[i] as number;
+  return keys.slice(0, n);
+}
+
+function setJaccard(x: Float64Array, y: Float64Array): number {
+  let i = 0;
+  let j = 0;
+  let inter = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i] === y[j]) {
+      inter++;
+      i++;
+      j++;
+    } else if ((x[i] as number) < (y[j] as number)) i++;
+    else j++;
   }
-  const total = files.reduce((n, f) => n + f.length / w, 0);
-  const idHash = new Float64Array(total);
-  const key = new Float64Array(total);
-  const order = new Uint32Array(total);
-  const edges: number[] = [];
-  for (const [j] of own.entries()) {
-    let at = 0;
-    for (const f of files) {
-      for (let r = 0; r < f.length; r += w, at++) {
-        idHash[at] = f[r] as number;
-        key[at] = f[r + 1 + j] as number;
+  return inter / (x.length + y.length - inter);
+}
+
+/** Read what the check needs of the documents `wanted` (global indexes), part by part. */
+async function pairDocs(ctx: Ctx, parts: string[], offsets: number[], wanted: Set<number>): Promise<Map<number, PairDoc>> {
+  const { config } = ctx;
+  const mh = config.minhash;
+  const width = 1 + keyColumns(config).length;
+  const perms = mh ? mh.bands * mh.rows : 0;
+  const out = new Map<number, PairDoc>();
+  for (const [p, uri] of parts.entries()) {
+    const from = offsets[p] as number;
+    const to = offsets[p + 1] as number;
+    const rows = [...wanted].filter((d) => d >= from && d < to);
+    if (rows.length === 0) continue;
+    const base = uri.replace(/\.keys$/, '');
+    const keys = await readTyped(ctx.storage, uri, Float64Array);
+    const sigs = perms ? await readTyped(ctx.storage, `${base}.sig`, Uint32Array) : null;
+    const docPart = mh?.similarity === 'shingles' ? (await readJson<SignatureIndex>(ctx, `${base}.json`)).part : null;
+    const docs = docPart ? await readDocuments(ctx.storage(docPart), docPart) : null;
+    for (const d of rows) {
+      const r = d - from;
+      out.set(d, {
+        text: config.exact.text ? (keys[r * width + 1] as number) : Number.NaN,
+        url: config.exact.url ? (keys[r * width + 1 + (config.exact.text ? 1 : 0)] as number) : Number.NaN,
+        sig: sigs ? sigs.slice(r * perms, (r + 1) * perms) : null,
+        shingles: docs && mh ? shingleSet((docs[r] as Document).text, mh) : null,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Bucket task: every owned key column of every document goes through an external sort (bounded
+ * memory, runs spilled to local disk), each bucket's first document (by id hash) pairs with each
+ * other one, the false-positive check drops pairs below `min_similarity`, and the accepted pairs
+ * are clustered here, by a union-find local to the task: it writes its forest (member, root), at
+ * most one edge per document in a pair, for the clusters phase to merge.
+ */
+async function buckets(ctx: Ctx): Promise<PhaseOutput> {
+  if (ctx.spec.kind !== 'partition') throw new Error('buckets runs as partitions');
+  const { config } = ctx;
+  const { index, count, parts } = ctx.spec;
+  const width = 1 + keyColumns(config).length;
+  const own = Array.from({ length: width - 1 }, (_, c) => c).filter((c) => c % count === index);
+  const sorter = new BucketSorter(config.bucket_sort_records);
+  const offsets = [0];
+  for (const part of parts) {
+    const f = await readTyped(ctx.storage, part, Float64Array);
+    const at = offsets.at(-1) as number;
+    for (let r = 0, d = at; r < f.length; r += width, d++) {
+      for (const c of own) {
+        const key = f[r + 1 + c] as number;
+        // A missing URL has no key: it is nobody's duplicate.
+        if (!Number.isNaN(key)) sorter.push(c, key, f[r] as number, d);
       }
     }
-    for (let i = 0; i < total; i++) order[i] = i;
-    // Ties go by id hash, so which member a bucket pairs the others with does not depend on part layout.
-    order.sort((a, b) => (key[a] as number) - (key[b] as number) || (idHash[a] as number) - (idHash[b] as number));
-    for (let i = 0; i < total; ) {
-      const first = order[i] as number;
-      const k = key[first] as number;
-      let j = i + 1;
-      if (!Number.isNaN(k)) for (; j < total && key[order[j] as number] === k; j++) edges.push(first, order[j] as number);
-      i = j;
+    offsets.push(at + f.length / width);
+  }
+  const total = offsets.at(-1) as number;
+  const runs = sorter.runs;
+  const pairs: number[] = [];
+  let col = Number.NaN;
+  let bucket = Number.NaN;
+  let first = -1;
+  sorter.forEach((c, key, _idHash, d) => {
+    if (c === col && key === bucket) pairs.push(first, d);
+    else [col, bucket, first] = [c, key, d];
+  });
+
+  const uf = new SparseUnionFind();
+  const minSim = config.minhash?.min_similarity ?? null;
+  let checked = 0;
+  let below = 0;
+  if (minSim === null) for (let i = 0; i < pairs.length; i += 2) uf.union(pairs[i] as number, pairs[i + 1] as number);
+  else {
+    const info = await pairDocs(ctx, parts, offsets, new Set(pairs));
+    for (let i = 0; i < pairs.length; i += 2) {
+      const [a, b] = [pairs[i] as number, pairs[i + 1] as number];
+      // A pair already joined needs no check: the components of the accepted pairs are the same.
+      if (uf.find(a) === uf.find(b)) continue;
+      const x = info.get(a) as PairDoc;
+      const y = info.get(b) as PairDoc;
+      if (x.text !== y.text && x.url !== y.url) {
+        checked++;
+        const sim = x.shingles && y.shingles ? setJaccard(x.shingles, y.shingles) : x.sig && y.sig ? estimatedJaccard(x.sig, y.sig) : 1;
+        if (sim < minSim) {
+          below++;
+          continue;
+        }
+      }
+      uf.union(a, b);
     }
   }
-  const pairs = Uint32Array.from(edges);
+  const forest = uf.edges();
   const base = joinUri(ctx.stageDir, 'buckets', `part-${pad(index)}`);
-  const out = await writeBytes(ctx, `${base}.edges`, new Uint8Array(pairs.buffer));
-  await ctx.storage(base).write(`${base}.json`, JSON.stringify({ signatures: parts, docs: total }));
-  ctx.stats.columns = own.length;
-  ctx.stats.candidate_pairs = pairs.length / 2;
-  return { docs_in: total, docs_out: total, outputs: [{ ...out, rows: pairs.length / 2 }] };
+  const out = await writeBytes(ctx.storage, `${base}.forest`, new Uint8Array(forest.buffer), forest.length / 2);
+  await writeJson(ctx.storage, `${base}.json`, { signatures: parts, docs: total }, total);
+  Object.assign(ctx.stats, {
+    columns: own.length, records: sorter.records, sorted_runs: runs, candidate_pairs: pairs.length / 2,
+    pairs_checked: checked, pairs_below_min_similarity: below, forest_edges: forest.length / 2,
+  });
+  return { docs_in: total, docs_out: total, outputs: [out] };
 }
 
-async function clusters(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
+/** Merges the bucket tasks' forests into the global components and picks one survivor per cluster. */
+async function clusters(ctx: Ctx): Promise<PhaseOutput> {
   if (ctx.spec.kind !== 'reduce') throw new Error('clusters is a reduce');
   const { config } = ctx;
   const first = ctx.spec.parts[0];
   if (!first) throw new Error('clusters needs the bucket phase output');
-  const { signatures: sigParts, docs: total } = await readJson<{ signatures: string[]; docs: number }>(ctx, first.replace(/\.edges$/, '.json'));
-  const edgeFiles: Uint32Array[] = [];
-  for (const part of ctx.spec.parts) edgeFiles.push(await readTyped(ctx, part, Uint32Array));
-  const member = new Uint8Array(total);
-  for (const e of edgeFiles) for (const d of e) member[d] = 1;
+  const { signatures: sigParts, docs: total } = await readJson<{ signatures: string[]; docs: number }>(ctx, first.replace(/\.forest$/, '.json'));
+  const uf = new SparseUnionFind();
+  for (const part of ctx.spec.parts) {
+    const e = await readTyped(ctx.storage, part, Float64Array);
+    for (let i = 0; i < e.length; i += 2) uf.union(e[i] as number, e[i + 1] as number);
+  }
 
-  // Only documents with a candidate pair are loaded: the rest are singletons.
+  // Only documents in a cluster are loaded: the rest are singletons.
   const cols = keyColumns(config);
   const width = 1 + cols.length;
   const perms = config.minhash ? config.minhash.bands * config.minhash.rows : 0;
   const info = new Map<number, { key: SurvivorKey; text: number; url: number; sig: Uint32Array | null; part: number; row: number }>();
   const partDocs: string[] = [];
+  const members = [...uf.parent.keys()].sort((x, y) => x - y);
   let offset = 0;
   for (const [p, uri] of sigParts.entries()) {
-    const keys = await readTyped(ctx, uri, Float64Array);
+    const keys = await readTyped(ctx.storage, uri, Float64Array);
     const n = keys.length / width;
     const base = uri.replace(/\.keys$/, '');
     const index = await readJson<SignatureIndex>(ctx, `${base}.json`);
     partDocs.push(index.part);
-    const sigs = perms ? await readTyped(ctx, `${base}.sig`, Uint32Array) : null;
-    for (let r = 0; r < n; r++) {
-      if (!member[offset + r]) continue;
+    const hasMember = members.some((d) => d >= offset && d < offset + n);
+    const sigs = perms && hasMember ? await readTyped(ctx.storage, `${base}.sig`, Uint32Array) : null;
+    for (let r = 0; hasMember && r < n; r++) {
+      if (!uf.parent.has(offset + r)) continue;
       info.set(offset + r, {
         key: index.keys[r] as SurvivorKey,
         text: config.exact.text ? (keys[r * width + 1] as number) : Number.NaN,
@@ -190,26 +271,6 @@ async function clusters(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
       });
     }
     offset += n;
-  }
-
-  const uf = new UnionFind(total);
-  let rejectedPairs = 0;
-  const minSim = config.minhash?.min_similarity ?? null;
-  for (const e of edgeFiles) {
-    for (let i = 0; i < e.length; i += 2) {
-      const a = e[i] as number;
-      const b = e[i + 1] as number;
-      if (minSim !== null) {
-        const x = info.get(a);
-        const y = info.get(b);
-        const exact = x && y && (x.text === y.text || x.url === y.url);
-        if (!exact && x?.sig && y?.sig && estimatedJaccard(x.sig, y.sig) < minSim) {
-          rejectedPairs++;
-          continue;
-        }
-      }
-      uf.union(a, b);
-    }
   }
 
   const groups = new Map<number, number[]>();
@@ -252,7 +313,6 @@ async function clusters(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
   }
   ctx.stats.clusters = clusterCount;
   ctx.stats.removed = removed;
-  ctx.stats.pairs_below_min_similarity = rejectedPairs;
   return { docs_in: total, docs_out: total - removed, outputs };
 }
 
