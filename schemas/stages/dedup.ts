@@ -52,5 +52,17 @@ export const DedupConfig = z.strictObject({
    * disk; 2^21 records = 64 MB. Runs are merged with 128 KB read buffers each.
    */
   bucket_sort_records: z.number().int().min(1024).default(1 << 21),
+  /**
+   * Store the keys and signatures of the documents this stage keeps in `<release>/dedup-index/`, so
+   * a later crawl can be deduplicated against this release (`against`).
+   */
+  write_index: z.boolean().default(false),
+  /**
+   * Releases (folders holding a `dedup-index/`, relative to the pipeline file, or s3://) whose
+   * documents count as already seen: a document in a cluster with one of them is dropped as
+   * `release_duplicate`, naming the release and the stored document id. Their index must have been
+   * built with the same exact and MinHash settings.
+   */
+  against: z.array(z.string().min(1)).default([]),
 });
 export type DedupConfig = z.infer<typeof DedupConfig>;

@@ -10,6 +10,7 @@ import { joinUri } from '../../src/storage/index.js';
 import { bandKey, estimatedJaccard, minhashSignature, permutations, shingleHashes } from './minhash.js';
 import { compareSurvivors, survivorKey, type SurvivorKey } from './survivor.js';
 import { BucketSorter } from './externalSort.js';
+import { indexDir, keySettings, storedKeyFiles, type ReleaseIndexManifest } from './releaseIndex.js';
 import { SparseUnionFind } from './unionFind.js';
 import { pad, readJsonAt, readTyped, writeBytes, writeJson } from './io.js';
 
@@ -26,9 +27,9 @@ import { pad, readJsonAt, readTyped, writeBytes, writeJson } from './io.js';
  */
 
 type Column = 'text' | 'url' | 'band';
-type Method = 'exact' | 'url' | 'minhash';
+type Method = 'exact' | 'url' | 'minhash' | 'release';
 
-const REASON: Record<Method, string> = { exact: 'exact_duplicate', url: 'url_duplicate', minhash: 'near_duplicate' };
+const REASON: Record<Method, string> = { exact: 'exact_duplicate', url: 'url_duplicate', minhash: 'near_duplicate', release: 'release_duplicate' };
 
 export function keyColumns(config: DedupConfig): Column[] {
   const cols: Column[] = [];
@@ -57,6 +58,18 @@ interface ClusterMember {
   kept: boolean;
   method: Method;
   similarity: number | null;
+  /** For `release` matches: the release (`name/vN`) holding the survivor. */
+  release?: string;
+}
+
+/** One file of `.keys` rows the bucket phase reads: a part of this run, or a part of a stored release index. */
+interface KeySource {
+  uri: string;
+  /** Global index of its first document: this run's documents first, then each stored release's. */
+  offset: number;
+  rows: number;
+  /** `name/vN` of a stored release; null for this run's parts. */
+  release: string | null;
 }
 
 type Ctx = PhaseContext<DedupConfig>;
@@ -93,6 +106,17 @@ async function signatures(ctx: Ctx): Promise<PhaseOutput> {
   return { docs_in: docs.length, docs_out: docs.length, outputs: [keysOut] };
 }
 
+/** A document of a cluster, from this run (part, row) or from a stored release (part -1). */
+interface Member {
+  key: SurvivorKey;
+  text: number;
+  url: number;
+  sig: Uint32Array | null;
+  part: number;
+  row: number;
+  release: string | null;
+}
+
 /** What the false-positive check knows of a document in a candidate pair. */
 interface PairDoc {
   text: number;
@@ -127,25 +151,24 @@ function setJaccard(x: Float64Array, y: Float64Array): number {
   return inter / (x.length + y.length - inter);
 }
 
-/** Read what the check needs of the documents `wanted` (global indexes), part by part. */
-async function pairDocs(ctx: Ctx, parts: string[], offsets: number[], wanted: Set<number>): Promise<Map<number, PairDoc>> {
+/** Read what the check needs of the documents `wanted` (global indexes), file by file. */
+async function pairDocs(ctx: Ctx, sources: KeySource[], wanted: Set<number>): Promise<Map<number, PairDoc>> {
   const { config } = ctx;
   const mh = config.minhash;
   const width = 1 + keyColumns(config).length;
   const perms = mh ? mh.bands * mh.rows : 0;
   const out = new Map<number, PairDoc>();
-  for (const [p, uri] of parts.entries()) {
-    const from = offsets[p] as number;
-    const to = offsets[p + 1] as number;
-    const rows = [...wanted].filter((d) => d >= from && d < to);
+  for (const src of sources) {
+    const rows = [...wanted].filter((d) => d >= src.offset && d < src.offset + src.rows);
     if (rows.length === 0) continue;
-    const base = uri.replace(/\.keys$/, '');
-    const keys = await readTyped(ctx.storage, uri, Float64Array);
+    const base = src.uri.replace(/\.keys$/, '');
+    const keys = await readTyped(ctx.storage, src.uri, Float64Array);
     const sigs = perms ? await readTyped(ctx.storage, `${base}.sig`, Uint32Array) : null;
-    const docPart = mh?.similarity === 'shingles' ? (await readJson<SignatureIndex>(ctx, `${base}.json`)).part : null;
+    // A stored release keeps no text: its pairs are checked on the signature.
+    const docPart = mh?.similarity === 'shingles' && src.release === null ? (await readJson<SignatureIndex>(ctx, `${base}.json`)).part : null;
     const docs = docPart ? await readDocuments(ctx.storage(docPart), docPart) : null;
     for (const d of rows) {
-      const r = d - from;
+      const r = d - src.offset;
       out.set(d, {
         text: config.exact.text ? (keys[r * width + 1] as number) : Number.NaN,
         url: config.exact.url ? (keys[r * width + 1 + (config.exact.text ? 1 : 0)] as number) : Number.NaN,
@@ -171,20 +194,24 @@ async function buckets(ctx: Ctx): Promise<PhaseOutput> {
   const width = 1 + keyColumns(config).length;
   const own = Array.from({ length: width - 1 }, (_, c) => c).filter((c) => c % count === index);
   const sorter = new BucketSorter(config.bucket_sort_records);
-  const offsets = [0];
-  for (const part of parts) {
-    const f = await readTyped(ctx.storage, part, Float64Array);
-    const at = offsets.at(-1) as number;
-    for (let r = 0, d = at; r < f.length; r += width, d++) {
+  const stored = await storedKeyFiles(config, ctx.plan.base_dir, ctx.storage);
+  const sources: KeySource[] = [];
+  let next = 0;
+  for (const file of [...parts.map((uri) => ({ uri, release: null })), ...stored]) {
+    const f = await readTyped(ctx.storage, file.uri, Float64Array);
+    for (let r = 0, d = next; r < f.length; r += width, d++) {
+      // Stored documents sort first in their bucket (negative id hash), so new documents pair with them.
+      const idHash = file.release === null ? (f[r] as number) : -1 - d;
       for (const c of own) {
         const key = f[r + 1 + c] as number;
         // A missing URL has no key: it is nobody's duplicate.
-        if (!Number.isNaN(key)) sorter.push(c, key, f[r] as number, d);
+        if (!Number.isNaN(key)) sorter.push(c, key, idHash, d);
       }
     }
-    offsets.push(at + f.length / width);
+    sources.push({ uri: file.uri, offset: next, rows: f.length / width, release: file.release });
+    next += f.length / width;
   }
-  const total = offsets.at(-1) as number;
+  const total = sources.filter((src) => src.release === null).reduce((n, src) => n + src.rows, 0);
   const runs = sorter.runs;
   const pairs: number[] = [];
   let col = Number.NaN;
@@ -201,7 +228,7 @@ async function buckets(ctx: Ctx): Promise<PhaseOutput> {
   let below = 0;
   if (minSim === null) for (let i = 0; i < pairs.length; i += 2) uf.union(pairs[i] as number, pairs[i + 1] as number);
   else {
-    const info = await pairDocs(ctx, parts, offsets, new Set(pairs));
+    const info = await pairDocs(ctx, sources, new Set(pairs));
     for (let i = 0; i < pairs.length; i += 2) {
       const [a, b] = [pairs[i] as number, pairs[i + 1] as number];
       // A pair already joined needs no check: the components of the accepted pairs are the same.
@@ -222,7 +249,7 @@ async function buckets(ctx: Ctx): Promise<PhaseOutput> {
   const forest = uf.edges();
   const base = joinUri(ctx.stageDir, 'buckets', `part-${pad(index)}`);
   const out = await writeBytes(ctx.storage, `${base}.forest`, new Uint8Array(forest.buffer), forest.length / 2);
-  await writeJson(ctx.storage, `${base}.json`, { signatures: parts, docs: total }, total);
+  await writeJson(ctx.storage, `${base}.json`, { signatures: parts, docs: total, sources }, total);
   Object.assign(ctx.stats, {
     columns: own.length, records: sorter.records, sorted_runs: runs, candidate_pairs: pairs.length / 2,
     pairs_checked: checked, pairs_below_min_similarity: below, forest_edges: forest.length / 2,
@@ -236,7 +263,7 @@ async function clusters(ctx: Ctx): Promise<PhaseOutput> {
   const { config } = ctx;
   const first = ctx.spec.parts[0];
   if (!first) throw new Error('clusters needs the bucket phase output');
-  const { signatures: sigParts, docs: total } = await readJson<{ signatures: string[]; docs: number }>(ctx, first.replace(/\.forest$/, '.json'));
+  const { signatures: sigParts, docs: total, sources } = await readJson<{ signatures: string[]; docs: number; sources: KeySource[] }>(ctx, first.replace(/\.forest$/, '.json'));
   const uf = new SparseUnionFind();
   for (const part of ctx.spec.parts) {
     const e = await readTyped(ctx.storage, part, Float64Array);
@@ -244,33 +271,31 @@ async function clusters(ctx: Ctx): Promise<PhaseOutput> {
   }
 
   // Only documents in a cluster are loaded: the rest are singletons.
-  const cols = keyColumns(config);
-  const width = 1 + cols.length;
+  const width = 1 + keyColumns(config).length;
   const perms = config.minhash ? config.minhash.bands * config.minhash.rows : 0;
-  const info = new Map<number, { key: SurvivorKey; text: number; url: number; sig: Uint32Array | null; part: number; row: number }>();
+  const info = new Map<number, Member>();
   const partDocs: string[] = [];
   const members = [...uf.parent.keys()].sort((x, y) => x - y);
-  let offset = 0;
-  for (const [p, uri] of sigParts.entries()) {
-    const keys = await readTyped(ctx.storage, uri, Float64Array);
-    const n = keys.length / width;
-    const base = uri.replace(/\.keys$/, '');
-    const index = await readJson<SignatureIndex>(ctx, `${base}.json`);
-    partDocs.push(index.part);
-    const hasMember = members.some((d) => d >= offset && d < offset + n);
-    const sigs = perms && hasMember ? await readTyped(ctx.storage, `${base}.sig`, Uint32Array) : null;
-    for (let r = 0; hasMember && r < n; r++) {
-      if (!uf.parent.has(offset + r)) continue;
-      info.set(offset + r, {
-        key: index.keys[r] as SurvivorKey,
+  for (const [p, src] of sources.entries()) {
+    const base = src.uri.replace(/\.keys$/, '');
+    const index = src.release === null ? await readJson<SignatureIndex>(ctx, `${base}.json`) : null;
+    if (index) partDocs.push(index.part);
+    if (!members.some((d) => d >= src.offset && d < src.offset + src.rows)) continue;
+    const keys = await readTyped(ctx.storage, src.uri, Float64Array);
+    const sigs = perms ? await readTyped(ctx.storage, `${base}.sig`, Uint32Array) : null;
+    const ids = index ? null : await readJson<string[]>(ctx, `${base}.ids.json`);
+    for (let r = 0; r < src.rows; r++) {
+      if (!uf.parent.has(src.offset + r)) continue;
+      info.set(src.offset + r, {
+        key: index ? (index.keys[r] as SurvivorKey) : { id: ids?.[r] as string, fetch: null, quality: null, rank: 0 },
         text: config.exact.text ? (keys[r * width + 1] as number) : Number.NaN,
         url: config.exact.url ? (keys[r * width + 1 + (config.exact.text ? 1 : 0)] as number) : Number.NaN,
         sig: sigs ? sigs.slice(r * perms, (r + 1) * perms) : null,
-        part: p,
+        part: index ? p : -1,
         row: r,
+        release: src.release,
       });
     }
-    offset += n;
   }
 
   const groups = new Map<number, number[]>();
@@ -286,46 +311,59 @@ async function clusters(ctx: Ctx): Promise<PhaseOutput> {
   for (const docs of groups.values()) {
     if (docs.length < 2) continue;
     clusterCount++;
-    const members = docs.map((d) => info.get(d) as NonNullable<ReturnType<typeof info.get>>);
-    const survivor = members.reduce((best, m) => (compareSurvivors(m.key, best.key, config.priority) < 0 ? m : best));
-    const clusterId = members.reduce((min, m) => (m.key.id < min ? m.key.id : min), survivor.key.id);
+    const group = docs.map((d) => info.get(d) as Member);
+    // A document already in a stored release wins: the first release in `against`, then its first part and row.
+    const stored = group.filter((m) => m.release !== null);
+    const survivor = stored[0] ?? group.reduce((best, m) => (compareSurvivors(m.key, best.key, config.priority) < 0 ? m : best));
+    const clusterId = group.reduce((min, m) => (m.key.id < min ? m.key.id : min), survivor.key.id);
     const methods = new Set<Method>();
-    for (const m of members) {
+    for (const m of group) {
+      if (m.release !== null) continue;
       const kept = m === survivor;
-      const method: Method = kept ? 'exact' : m.text === survivor.text ? 'exact' : m.url === survivor.url ? 'url' : 'minhash';
-      const similarity = method === 'exact' ? 1 : m.sig && survivor.sig ? estimatedJaccard(m.sig, survivor.sig) : null;
-      perPart[m.part]?.push({ row: m.row, cluster_id: clusterId, size: members.length, survivor: survivor.key.id, kept, method, similarity });
+      const method: Method = kept ? 'exact' : survivor.release !== null ? 'release' : m.text === survivor.text ? 'exact' : m.url === survivor.url ? 'url' : 'minhash';
+      const similarity = !kept && m.text === survivor.text ? 1 : m.sig && survivor.sig ? estimatedJaccard(m.sig, survivor.sig) : null;
+      perPart[m.part]?.push({
+        row: m.row, cluster_id: clusterId, size: group.length, survivor: survivor.key.id, kept, method, similarity,
+        ...(survivor.release === null ? {} : { release: survivor.release }),
+      });
       if (kept) continue;
       removed++;
       methods.add(method);
       ctx.row('dedup_clusters', { method, cluster_id: clusterId, doc_id: m.key.id, kept: false, similarity });
     }
-    for (const method of methods) ctx.row('dedup_clusters', { method, cluster_id: clusterId, doc_id: survivor.key.id, kept: true, similarity: 1 });
+    // The survivor of a release match lives in the stored release, not in this run's documents.
+    for (const method of methods) if (method !== 'release') ctx.row('dedup_clusters', { method, cluster_id: clusterId, doc_id: survivor.key.id, kept: true, similarity: 1 });
   }
 
   const outputs = [];
   for (const [p, members] of perPart.entries()) {
     members.sort((a, b) => a.row - b.row);
     const uri = joinUri(ctx.stageDir, 'clusters', `part-${pad(p)}.json`);
-    const bytes = Buffer.from(JSON.stringify({ part: partDocs[p], members }));
+    const bytes = Buffer.from(JSON.stringify({ part: partDocs[p], signatures: sigParts[p], members }));
     await ctx.storage(uri).write(uri, bytes);
     outputs.push({ uri, rows: members.length, sha256: sha256Hex(bytes), bytes: bytes.length });
+  }
+  if (config.write_index) {
+    const manifest: ReleaseIndexManifest = { release: `${ctx.plan.pipeline.name}/v${ctx.plan.release_version}`, keys: keySettings(config) };
+    await writeJson(ctx.storage, joinUri(indexDir(ctx.plan.release_dir), 'index.json'), manifest, 0);
   }
   ctx.stats.clusters = clusterCount;
   ctx.stats.removed = removed;
   return { docs_in: total, docs_out: total - removed, outputs };
 }
 
-async function filter(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
+async function filter(ctx: Ctx): Promise<PhaseOutput> {
   if (ctx.spec.kind !== 'part') throw new Error('filter runs per part');
-  const { part, members } = await readJson<{ part: string; members: ClusterMember[] }>(ctx, ctx.spec.part);
+  const { part, signatures: keysUri, members } = await readJson<{ part: string; signatures: string; members: ClusterMember[] }>(ctx, ctx.spec.part);
   const byRow = new Map(members.map((m) => [m.row, m]));
   const docs = await readDocuments(ctx.storage(part), part);
   const kept: Document[] = [];
   const rejected: Row[] = [];
   const dropped: Record<string, number> = {};
+  const keptRows: number[] = [];
   docs.forEach((doc, row) => {
     const m = byRow.get(row);
+    if (!m || m.kept) keptRows.push(row);
     if (!m) {
       ctx.event(doc.id, 'keep', null, {});
       kept.push(doc);
@@ -340,14 +378,34 @@ async function filter(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
     }
     const reason = REASON[m.method];
     dropped[reason] = (dropped[reason] ?? 0) + 1;
-    const detail = { survivor: m.survivor, cluster_id: m.cluster_id, cluster_size: m.size, similarity: m.similarity };
+    const detail = { survivor: m.survivor, ...(m.release ? { release: m.release } : {}), cluster_id: m.cluster_id, cluster_size: m.size, similarity: m.similarity };
     ctx.event(doc.id, 'drop', reason, detail);
     rejected.push({ ...documentRow(annotated), stage: 'dedup', reason, detail: JSON.stringify(detail) });
   });
   const dir = ctx.stageDir;
   const out = await writeDocuments(ctx.storage(dir), partUri(dir, ctx.taskIndex), kept);
   const rej = await writeParquet(ctx.storage(dir), rejectedUri(dir, ctx.taskIndex), REJECTED_COLUMNS, rejected);
+  if (ctx.config.write_index) await writeIndexPart(ctx, keysUri, keptRows, keptRows.map((r) => (docs[r] as Document).id));
   return { docs_in: docs.length, docs_out: kept.length, outputs: [out], dropped, rejected: [rej] };
+}
+
+/** This part's kept documents into the release's dedup index: their `.keys` rows, signatures and ids. */
+async function writeIndexPart(ctx: Ctx, keysUri: string, rows: number[], ids: string[]): Promise<void> {
+  const { config } = ctx;
+  const width = 1 + keyColumns(config).length;
+  const perms = config.minhash ? config.minhash.bands * config.minhash.rows : 0;
+  const keys = await readTyped(ctx.storage, keysUri, Float64Array);
+  const sigs = await readTyped(ctx.storage, keysUri.replace(/\.keys$/, '.sig'), Uint32Array);
+  const outKeys = new Float64Array(rows.length * width);
+  const outSigs = new Uint32Array(rows.length * perms);
+  rows.forEach((r, i) => {
+    outKeys.set(keys.subarray(r * width, (r + 1) * width), i * width);
+    outSigs.set(sigs.subarray(r * perms, (r + 1) * perms), i * perms);
+  });
+  const base = joinUri(indexDir(ctx.plan.release_dir), `part-${pad(ctx.taskIndex)}`);
+  await writeBytes(ctx.storage, `${base}.keys`, new Uint8Array(outKeys.buffer), rows.length);
+  await writeBytes(ctx.storage, `${base}.sig`, new Uint8Array(outSigs.buffer), rows.length);
+  await writeJson(ctx.storage, `${base}.ids.json`, ids, rows.length);
 }
 
 export const dedup: GlobalStage<DedupConfig> = {
