@@ -213,21 +213,28 @@ async function buckets(ctx: Ctx): Promise<PhaseOutput> {
   }
   const total = sources.filter((src) => src.release === null).reduce((n, src) => n + src.rows, 0);
   const runs = sorter.runs;
+  const uf = new SparseUnionFind();
+  const minSim = config.minhash?.min_similarity ?? null;
+  // Without a check, pairs go straight into the union-find; the check needs them all first, to read
+  // the documents they name in one pass over the parts (16 bytes per pair).
   const pairs: number[] = [];
+  let candidates = 0;
   let col = Number.NaN;
   let bucket = Number.NaN;
   let first = -1;
   sorter.forEach((c, key, _idHash, d) => {
-    if (c === col && key === bucket) pairs.push(first, d);
-    else [col, bucket, first] = [c, key, d];
+    if (c !== col || key !== bucket) {
+      [col, bucket, first] = [c, key, d];
+      return;
+    }
+    candidates++;
+    if (minSim === null) uf.union(first, d);
+    else pairs.push(first, d);
   });
 
-  const uf = new SparseUnionFind();
-  const minSim = config.minhash?.min_similarity ?? null;
   let checked = 0;
   let below = 0;
-  if (minSim === null) for (let i = 0; i < pairs.length; i += 2) uf.union(pairs[i] as number, pairs[i + 1] as number);
-  else {
+  if (minSim !== null) {
     const info = await pairDocs(ctx, sources, new Set(pairs));
     for (let i = 0; i < pairs.length; i += 2) {
       const [a, b] = [pairs[i] as number, pairs[i + 1] as number];
@@ -251,7 +258,7 @@ async function buckets(ctx: Ctx): Promise<PhaseOutput> {
   const out = await writeBytes(ctx.storage, `${base}.forest`, new Uint8Array(forest.buffer), forest.length / 2);
   await writeJson(ctx.storage, `${base}.json`, { signatures: parts, docs: total, sources }, total);
   Object.assign(ctx.stats, {
-    columns: own.length, records: sorter.records, sorted_runs: runs, candidate_pairs: pairs.length / 2,
+    columns: own.length, records: sorter.records, sorted_runs: runs, candidate_pairs: candidates,
     pairs_checked: checked, pairs_below_min_similarity: below, forest_edges: forest.length / 2,
   });
   return { docs_in: total, docs_out: total, outputs: [out] };
