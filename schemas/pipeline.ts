@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import { DecontamConfig } from './stages/decontam.js';
 import { DedupConfig } from './stages/dedup.js';
 import { IngestConfig } from './stages/ingest.js';
 import { LangidConfig } from './stages/langid.js';
+import { ParagraphDedupConfig } from './stages/paragraph_dedup.js';
 import { PiiConfig } from './stages/pii.js';
 import { QualityConfig } from './stages/quality.js';
 import { ShardConfig } from './stages/shard.js';
 import { SynthConfig } from './stages/synth.js';
 
-export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, DedupConfig, PiiConfig, SynthConfig, ShardConfig]);
+export const StageConfig = z.discriminatedUnion('stage', [IngestConfig, LangidConfig, QualityConfig, DedupConfig, ParagraphDedupConfig, DecontamConfig, PiiConfig, SynthConfig, ShardConfig]);
 export type StageConfig = z.infer<typeof StageConfig>;
 
 export const PipelineSpec = z

@@ -87,6 +87,8 @@ export interface PhaseContext<C> {
 export interface PhaseOutput {
   docs_in: number;
   docs_out: number;
+  /** Documents whose text the phase changed. */
+  modified?: number;
   outputs: PartInfo[];
   /** Drops by reason, and the parts holding the dropped documents, when the phase drops any. */
   dropped?: Record<string, number>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { DedupConfig } from '../schemas/stages/dedup.js';
@@ -85,7 +85,7 @@ const ROWS = 8;
 /** Where the S-curve of 14 x 8 crosses 1/2 (approximately (1/b)^(1/r)). */
 const THRESHOLD = (1 / BANDS) ** (1 / ROWS);
 
-async function dedupRun(recs: Rec[], name: string, opts: { taskBytes: number; bucketTasks: number; threads: number }) {
+async function dedupRun(recs: Rec[], name: string, opts: { taskBytes: number; bucketTasks: number; threads: number; minhash?: object; sortRecords?: number }) {
   const dir = await tempDir(`dedup-${name}`);
   const corpus = join(dir, 'corpus.jsonl');
   const preferred = join(dir, 'preferred.jsonl');
@@ -96,12 +96,17 @@ async function dedupRun(recs: Rec[], name: string, opts: { taskBytes: number; bu
     name: 'dedup-test',
     stages: [
       { stage: 'ingest', task_bytes: opts.taskBytes, inputs: [{ uri: corpus, format: 'jsonl', id_field: 'id' }, { uri: preferred, format: 'jsonl', id_field: 'id' }] },
-      { stage: 'dedup', minhash: { bands: BANDS, rows: ROWS }, priority: ['source_rank'], source_rank: [preferred], bucket_tasks: opts.bucketTasks },
+      {
+        stage: 'dedup', minhash: { bands: BANDS, rows: ROWS, ...opts.minhash }, priority: ['source_rank'], source_rank: [preferred],
+        bucket_tasks: opts.bucketTasks, ...(opts.sortRecords ? { bucket_sort_records: opts.sortRecords } : {}),
+      },
       { stage: 'shard', seq_len: 4096 },
     ],
   });
   const summary = await runLocal(await request(pipeline, join(dir, 'out'), name), { threads: opts.threads });
-  return { summary, db: join(summary.release_dir, 'provenance.duckdb') };
+  const bucketResults = join(dir, 'out', 'runs', name, '01-dedup', 'buckets', 'results');
+  const stats = await Promise.all((await readdir(bucketResults)).sort().map(async (f) => (JSON.parse(await readFile(join(bucketResults, f), 'utf8')) as { stats: Record<string, number> }).stats));
+  return { summary, db: join(summary.release_dir, 'provenance.duckdb'), bucketStats: stats };
 }
 
 const recs = plantedCorpus(400);
@@ -111,7 +116,8 @@ let clustered: Set<string>;
 
 before(async () => {
   truth = groundTruth(recs);
-  run = await dedupRun(recs, 'a', { taskBytes: 64 * 1024, bucketTasks: 3, threads: 2 });
+  // The smallest sort buffer (1024 records) makes every bucket task spill and merge many runs.
+  run = await dedupRun(recs, 'a', { taskBytes: 64 * 1024, bucketTasks: 3, threads: 2, sortRecords: 1024 });
   const rows = await query(run.db, `SELECT DISTINCT c.cluster_id, d.record_id FROM dedup_clusters c JOIN documents d USING (doc_id)`);
   const members = new Map<string, string[]>();
   for (const r of rows) members.set(String(r.cluster_id), [...(members.get(String(r.cluster_id)) ?? []), String(r.record_id)]);
@@ -138,7 +144,7 @@ test('word shingles split and fold text exactly as the normalised words do, in a
 });
 
 test('the MinHash estimate of planted pairs is unbiased against brute-force Jaccard', () => {
-  const cfg = { unit: 'word' as const, ngram: 5, bands: 16, rows: 16, seed: 3, min_similarity: null };
+  const cfg = { unit: 'word' as const, ngram: 5, bands: 16, rows: 16, seed: 3, min_similarity: null, similarity: 'signature' as const };
   const perm = permutations(256, cfg.seed);
   let err = 0;
   let n = 0;
@@ -232,4 +238,31 @@ test('the same input gives the same clusters and survivors whatever the task cou
   const [tasksA] = await query(run.db, `SELECT count(*) AS n FROM tasks WHERE stage = 'dedup' AND phase = 'signatures'`);
   const [tasksB] = await query(other.db, `SELECT count(*) AS n FROM tasks WHERE stage = 'dedup' AND phase = 'signatures'`);
   assert.notEqual(tasksA?.n, tasksB?.n);
+  // Run a sorted its buckets out of core, run b in memory: the clusters above are the same.
+  for (const st of run.bucketStats) assert.ok((st.sorted_runs as number) > 3, `${st.sorted_runs} runs`);
+  assert.deepEqual(other.bucketStats.map((st) => st.sorted_runs), [1]);
+});
+
+test('with the exact false-positive check, every accepted near-duplicate pair has true Jaccard at least min_similarity', async () => {
+  const checked = await dedupRun(recs, 'c', { taskBytes: 64 * 1024, bucketTasks: 2, threads: 2, minhash: { min_similarity: 0.8, similarity: 'shingles' } });
+  const rows = await query(checked.db, `
+    SELECT c.cluster_id, d.record_id, c.method FROM dedup_clusters c JOIN documents d USING (doc_id) ORDER BY ALL`);
+  const members = new Map<string, string[]>();
+  for (const r of rows) if (r.method === 'minhash' || !String(r.record_id).startsWith('copy')) members.set(String(r.cluster_id), [...new Set([...(members.get(String(r.cluster_id)) ?? []), String(r.record_id)])]);
+  let pairs = 0;
+  for (const m of members.values()) {
+    // Planted clusters are a base, its variant and whitespace copies: every pair among base and variant was checked.
+    const near = m.filter((id) => !id.startsWith('copy') && !id.startsWith('preferred'));
+    for (const a of near) for (const b of near) if (a < b) {
+      pairs++;
+      const s = truth.get(`${a}|${b}`) ?? 0;
+      assert.ok(s >= 0.8, `${a} / ${b} merged at Jaccard ${s}`);
+    }
+  }
+  assert.ok(pairs > 50, `${pairs} near-duplicate pairs`);
+  const below = checked.bucketStats.reduce((n, st) => n + (st.pairs_below_min_similarity as number), 0);
+  const candidates = [...truth.entries()].filter(([k, s]) => s < 0.8 && clustered.has(k)).length;
+  // The unchecked run clustered pairs under 0.8; the check rejected them (each seen in one or more bands).
+  assert.ok(candidates > 10 && below >= candidates, `${below} rejected, ${candidates} clustered under 0.8 without the check`);
+  assert.ok(checked.bucketStats.every((st) => (st.pairs_checked as number) >= (st.pairs_below_min_similarity as number)));
 });

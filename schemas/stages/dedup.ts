@@ -17,10 +17,16 @@ export const MinhashConfig = z
     rows: z.number().int().min(1).max(64).default(8),
     seed: z.number().int().nonnegative().default(1),
     /**
-     * Drop candidate pairs whose Jaccard estimated from the whole signature is below this, before
-     * clustering (the false-positive check). null: every band collision joins a cluster.
+     * The false-positive check: candidate pairs whose Jaccard is below this are not merged. null:
+     * every band collision joins a cluster.
      */
     min_similarity: z.number().min(0).max(1).nullable().default(null),
+    /**
+     * How the check measures Jaccard: `signature` estimates it from the whole signature (free);
+     * `shingles` computes it exactly over the two shingle sets (NeMo Curator's false-positive check),
+     * which reads the text of every document in a candidate pair again.
+     */
+    similarity: z.enum(['signature', 'shingles']).default('signature'),
   });
 export type MinhashConfig = z.infer<typeof MinhashConfig>;
 
@@ -39,7 +45,24 @@ export const DedupConfig = z.strictObject({
   priority: z.array(SurvivorRule).default(['newest_fetch']),
   /** Source uri prefixes, best first, for the `source_rank` rule; unmatched sources rank last. */
   source_rank: z.array(z.string()).default([]),
-  /** Tasks of the bucket phase; each takes every partitions-th band. */
+  /** Tasks of the bucket phase; each takes every partitions-th band and clusters its own pairs. */
   bucket_tasks: z.number().int().min(1).max(4096).default(4),
+  /**
+   * Records (32 bytes each) a bucket task sorts in memory before spilling a sorted run to local
+   * disk; 2^21 records = 64 MB. Runs are merged with 128 KB read buffers each.
+   */
+  bucket_sort_records: z.number().int().min(1024).default(1 << 21),
+  /**
+   * Store the keys and signatures of the documents this stage keeps in `<release>/dedup-index/`, so
+   * a later crawl can be deduplicated against this release (`against`).
+   */
+  write_index: z.boolean().default(false),
+  /**
+   * Releases (folders holding a `dedup-index/`, relative to the pipeline file, or s3://) whose
+   * documents count as already seen: a document in a cluster with one of them is dropped as
+   * `release_duplicate`, naming the release and the stored document id. Their index must have been
+   * built with the same exact and MinHash settings.
+   */
+  against: z.array(z.string().min(1)).default([]),
 });
 export type DedupConfig = z.infer<typeof DedupConfig>;

@@ -202,6 +202,7 @@ async function runPhase(
   });
   tally.docs_in = out.docs_in;
   tally.docs_out = out.docs_out;
+  tally.modified = out.modified ?? 0;
   tally.outputs.push(...out.outputs);
   tally.dropped = out.dropped ?? {};
   tally.rejected.push(...(out.rejected ?? []));

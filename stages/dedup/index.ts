@@ -7,25 +7,29 @@ import { writeParquet, type Row } from '../../src/parts/parquet.js';
 import { partUri, rejectedUri } from '../../src/run/paths.js';
 import type { GlobalStage, PhaseContext, PhaseOutput } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
-import { bandKey, estimatedJaccard, minhashSignature, permutations } from './minhash.js';
+import { bandKey, estimatedJaccard, minhashSignature, permutations, shingleHashes } from './minhash.js';
 import { compareSurvivors, survivorKey, type SurvivorKey } from './survivor.js';
-import { UnionFind } from './unionFind.js';
+import { BucketSorter } from './externalSort.js';
+import { indexDir, keySettings, storedKeyFiles, type ReleaseIndexManifest } from './releaseIndex.js';
+import { SparseUnionFind } from './unionFind.js';
+import { pad, readJsonAt, readTyped, writeBytes, writeJson } from './io.js';
 
 /**
- * Four phases, all but clustering parallel:
+ * Four phases:
  *   signatures (per part)  bucket keys per document: exact text/url hashes and one key per LSH band
- *   buckets (partitioned)  each task sorts its share of the key columns and emits candidate pairs
- *   clusters (reduce)      union-find over the pairs, one deterministic survivor per cluster
+ *   buckets (partitioned)  each task sorts its share of the key columns out of core, emits candidate
+ *                          pairs, checks them (optional) and clusters them into a local forest
+ *   clusters (reduce)      merges the forests (at most one edge per duplicate per bucket task), one
+ *                          deterministic survivor per cluster
  *   filter (per part)      drops the non-survivors with their survivor's id, annotates the rest
  * Files per signatures part: `.keys` (float64 [doc][1 + columns]: a 52-bit id hash, then the keys),
  * `.sig` (uint32 [doc][permutations]) and `.json` (the document part, ids and survivor keys).
  */
 
 type Column = 'text' | 'url' | 'band';
-type Method = 'exact' | 'url' | 'minhash';
+type Method = 'exact' | 'url' | 'minhash' | 'release';
 
-const REASON: Record<Method, string> = { exact: 'exact_duplicate', url: 'url_duplicate', minhash: 'near_duplicate' };
-const pad = (n: number) => String(n).padStart(5, '0');
+const REASON: Record<Method, string> = { exact: 'exact_duplicate', url: 'url_duplicate', minhash: 'near_duplicate', release: 'release_duplicate' };
 
 export function keyColumns(config: DedupConfig): Column[] {
   const cols: Column[] = [];
@@ -54,24 +58,24 @@ interface ClusterMember {
   kept: boolean;
   method: Method;
   similarity: number | null;
+  /** For `release` matches: the release (`name/vN`) holding the survivor. */
+  release?: string;
 }
 
-async function readJson<T>(ctx: PhaseContext<DedupConfig>, uri: string): Promise<T> {
-  return JSON.parse((await ctx.storage(uri).read(uri)).toString('utf8')) as T;
+/** One file of `.keys` rows the bucket phase reads: a part of this run, or a part of a stored release index. */
+interface KeySource {
+  uri: string;
+  /** Global index of its first document: this run's documents first, then each stored release's. */
+  offset: number;
+  rows: number;
+  /** `name/vN` of a stored release; null for this run's parts. */
+  release: string | null;
 }
 
-async function readTyped<T>(ctx: PhaseContext<DedupConfig>, uri: string, View: new (b: ArrayBuffer) => T): Promise<T> {
-  const raw = await ctx.storage(uri).read(uri);
-  // Copy into an aligned buffer: a Buffer's byteOffset need not be a multiple of 8.
-  return new View(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length) as ArrayBuffer);
-}
+type Ctx = PhaseContext<DedupConfig>;
+const readJson = <T>(ctx: Ctx, uri: string) => readJsonAt<T>(ctx.storage, uri);
 
-async function writeBytes(ctx: PhaseContext<DedupConfig>, uri: string, bytes: Uint8Array): Promise<{ uri: string; sha256: string; bytes: number }> {
-  await ctx.storage(uri).write(uri, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  return { uri, sha256: sha256Hex(bytes), bytes: bytes.byteLength };
-}
-
-async function signatures(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
+async function signatures(ctx: Ctx): Promise<PhaseOutput> {
   if (ctx.spec.kind !== 'part') throw new Error('signatures runs per part');
   const { config } = ctx;
   const cols = keyColumns(config);
@@ -95,120 +99,209 @@ async function signatures(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> 
     }
   });
   const base = joinUri(ctx.stageDir, 'signatures', `part-${pad(ctx.taskIndex)}`);
-  const keysOut = await writeBytes(ctx, `${base}.keys`, new Uint8Array(keys.buffer));
-  await writeBytes(ctx, `${base}.sig`, new Uint8Array(sigs.buffer));
+  const keysOut = await writeBytes(ctx.storage, `${base}.keys`, new Uint8Array(keys.buffer), docs.length);
+  await writeBytes(ctx.storage, `${base}.sig`, new Uint8Array(sigs.buffer), docs.length);
   const index: SignatureIndex = { part: ctx.spec.part, keys: docs.map((d) => survivorKey(d, config)) };
-  await ctx.storage(base).write(`${base}.json`, JSON.stringify(index));
-  return { docs_in: docs.length, docs_out: docs.length, outputs: [{ ...keysOut, rows: docs.length }] };
+  await writeJson(ctx.storage, `${base}.json`, index, docs.length);
+  return { docs_in: docs.length, docs_out: docs.length, outputs: [keysOut] };
 }
 
-/** Sort each of this task's key columns and pair every bucket's first document with each other one. */
-async function buckets(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
-  if (ctx.spec.kind !== 'partition') throw new Error('buckets runs as partitions');
-  const { index, count, parts } = ctx.spec;
-  const width = 1 + keyColumns(ctx.config).length;
-  const own = Array.from({ length: width - 1 }, (_, c) => c).filter((c) => c % count === index);
-  // Keep only the id hash and this task's columns of each part: 8 (1 + own) bytes per document.
-  const files: Float64Array[] = [];
-  const w = 1 + own.length;
-  for (const part of parts) {
-    const f = await readTyped(ctx, part, Float64Array);
-    const mine = new Float64Array((f.length / width) * w);
-    for (let r = 0, o = 0; r < f.length; r += width, o += w) {
-      mine[o] = f[r] as number;
-      own.forEach((c, j) => (mine[o + 1 + j] = f[r + 1 + c] as number));
-    }
-    files.push(mine);
-  }
-  const total = files.reduce((n, f) => n + f.length / w, 0);
-  const idHash = new Float64Array(total);
-  const key = new Float64Array(total);
-  const order = new Uint32Array(total);
-  const edges: number[] = [];
-  for (const [j] of own.entries()) {
-    let at = 0;
-    for (const f of files) {
-      for (let r = 0; r < f.length; r += w, at++) {
-        idHash[at] = f[r] as number;
-        key[at] = f[r + 1 + j] as number;
-      }
-    }
-    for (let i = 0; i < total; i++) order[i] = i;
-    // Ties go by id hash, so which member a bucket pairs the others with does not depend on part layout.
-    order.sort((a, b) => (key[a] as number) - (key[b] as number) || (idHash[a] as number) - (idHash[b] as number));
-    for (let i = 0; i < total; ) {
-      const first = order[i] as number;
-      const k = key[first] as number;
-      let j = i + 1;
-      if (!Number.isNaN(k)) for (; j < total && key[order[j] as number] === k; j++) edges.push(first, order[j] as number);
-      i = j;
-    }
-  }
-  const pairs = Uint32Array.from(edges);
-  const base = joinUri(ctx.stageDir, 'buckets', `part-${pad(index)}`);
-  const out = await writeBytes(ctx, `${base}.edges`, new Uint8Array(pairs.buffer));
-  await ctx.storage(base).write(`${base}.json`, JSON.stringify({ signatures: parts, docs: total }));
-  ctx.stats.columns = own.length;
-  ctx.stats.candidate_pairs = pairs.length / 2;
-  return { docs_in: total, docs_out: total, outputs: [{ ...out, rows: pairs.length / 2 }] };
+/** A document of a cluster, from this run (part, row) or from a stored release (part -1). */
+interface Member {
+  key: SurvivorKey;
+  text: number;
+  url: number;
+  sig: Uint32Array | null;
+  part: number;
+  row: number;
+  release: string | null;
 }
 
-async function clusters(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
-  if (ctx.spec.kind !== 'reduce') throw new Error('clusters is a reduce');
+/** What the false-positive check knows of a document in a candidate pair. */
+interface PairDoc {
+  text: number;
+  url: number;
+  sig: Uint32Array | null;
+  shingles: Float64Array | null;
+}
+
+/** Sorted distinct 53-bit shingle keys of a text, for the exact Jaccard of two documents. */
+function shingleSet(text: string, mh: NonNullable<DedupConfig['minhash']>): Float64Array {
+  const { lo, hi } = shingleHashes(text, mh.unit, mh.ngram);
+  const keys = new Float64Array(lo.length);
+  for (let i = 0; i < lo.length; i++) keys[i] = ((hi[i] as number) >>> 11) * 4294967296 + (lo[i] as number);
+  keys.sort();
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) if (i === 0 || keys[i] !== keys[n - 1]) keys[n++] = keys[i] as number;
+  return keys.slice(0, n);
+}
+
+function setJaccard(x: Float64Array, y: Float64Array): number {
+  let i = 0;
+  let j = 0;
+  let inter = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i] === y[j]) {
+      inter++;
+      i++;
+      j++;
+    } else if ((x[i] as number) < (y[j] as number)) i++;
+    else j++;
+  }
+  return inter / (x.length + y.length - inter);
+}
+
+/** Read what the check needs of the documents `wanted` (global indexes), file by file. */
+async function pairDocs(ctx: Ctx, sources: KeySource[], wanted: Set<number>): Promise<Map<number, PairDoc>> {
   const { config } = ctx;
-  const first = ctx.spec.parts[0];
-  if (!first) throw new Error('clusters needs the bucket phase output');
-  const { signatures: sigParts, docs: total } = await readJson<{ signatures: string[]; docs: number }>(ctx, first.replace(/\.edges$/, '.json'));
-  const edgeFiles: Uint32Array[] = [];
-  for (const part of ctx.spec.parts) edgeFiles.push(await readTyped(ctx, part, Uint32Array));
-  const member = new Uint8Array(total);
-  for (const e of edgeFiles) for (const d of e) member[d] = 1;
-
-  // Only documents with a candidate pair are loaded: the rest are singletons.
-  const cols = keyColumns(config);
-  const width = 1 + cols.length;
-  const perms = config.minhash ? config.minhash.bands * config.minhash.rows : 0;
-  const info = new Map<number, { key: SurvivorKey; text: number; url: number; sig: Uint32Array | null; part: number; row: number }>();
-  const partDocs: string[] = [];
-  let offset = 0;
-  for (const [p, uri] of sigParts.entries()) {
-    const keys = await readTyped(ctx, uri, Float64Array);
-    const n = keys.length / width;
-    const base = uri.replace(/\.keys$/, '');
-    const index = await readJson<SignatureIndex>(ctx, `${base}.json`);
-    partDocs.push(index.part);
-    const sigs = perms ? await readTyped(ctx, `${base}.sig`, Uint32Array) : null;
-    for (let r = 0; r < n; r++) {
-      if (!member[offset + r]) continue;
-      info.set(offset + r, {
-        key: index.keys[r] as SurvivorKey,
+  const mh = config.minhash;
+  const width = 1 + keyColumns(config).length;
+  const perms = mh ? mh.bands * mh.rows : 0;
+  const out = new Map<number, PairDoc>();
+  for (const src of sources) {
+    const rows = [...wanted].filter((d) => d >= src.offset && d < src.offset + src.rows);
+    if (rows.length === 0) continue;
+    const base = src.uri.replace(/\.keys$/, '');
+    const keys = await readTyped(ctx.storage, src.uri, Float64Array);
+    const sigs = perms ? await readTyped(ctx.storage, `${base}.sig`, Uint32Array) : null;
+    // A stored release keeps no text: its pairs are checked on the signature.
+    const docPart = mh?.similarity === 'shingles' && src.release === null ? (await readJson<SignatureIndex>(ctx, `${base}.json`)).part : null;
+    const docs = docPart ? await readDocuments(ctx.storage(docPart), docPart) : null;
+    for (const d of rows) {
+      const r = d - src.offset;
+      out.set(d, {
         text: config.exact.text ? (keys[r * width + 1] as number) : Number.NaN,
         url: config.exact.url ? (keys[r * width + 1 + (config.exact.text ? 1 : 0)] as number) : Number.NaN,
         sig: sigs ? sigs.slice(r * perms, (r + 1) * perms) : null,
-        part: p,
-        row: r,
+        shingles: docs && mh ? shingleSet((docs[r] as Document).text, mh) : null,
       });
     }
-    offset += n;
   }
+  return out;
+}
 
-  const uf = new UnionFind(total);
-  let rejectedPairs = 0;
+/**
+ * Bucket task: every owned key column of every document goes through an external sort (bounded
+ * memory, runs spilled to local disk), each bucket's first document (by id hash) pairs with each
+ * other one, the false-positive check drops pairs below `min_similarity`, and the accepted pairs
+ * are clustered here, by a union-find local to the task: it writes its forest (member, root), at
+ * most one edge per document in a pair, for the clusters phase to merge.
+ */
+async function buckets(ctx: Ctx): Promise<PhaseOutput> {
+  if (ctx.spec.kind !== 'partition') throw new Error('buckets runs as partitions');
+  const { config } = ctx;
+  const { index, count, parts } = ctx.spec;
+  const width = 1 + keyColumns(config).length;
+  const own = Array.from({ length: width - 1 }, (_, c) => c).filter((c) => c % count === index);
+  const sorter = new BucketSorter(config.bucket_sort_records);
+  const stored = await storedKeyFiles(config, ctx.plan.base_dir, ctx.storage);
+  const sources: KeySource[] = [];
+  let next = 0;
+  for (const file of [...parts.map((uri) => ({ uri, release: null })), ...stored]) {
+    const f = await readTyped(ctx.storage, file.uri, Float64Array);
+    for (let r = 0, d = next; r < f.length; r += width, d++) {
+      // Stored documents sort first in their bucket (negative id hash), so new documents pair with them.
+      const idHash = file.release === null ? (f[r] as number) : -1 - d;
+      for (const c of own) {
+        const key = f[r + 1 + c] as number;
+        // A missing URL has no key: it is nobody's duplicate.
+        if (!Number.isNaN(key)) sorter.push(c, key, idHash, d);
+      }
+    }
+    sources.push({ uri: file.uri, offset: next, rows: f.length / width, release: file.release });
+    next += f.length / width;
+  }
+  const total = sources.filter((src) => src.release === null).reduce((n, src) => n + src.rows, 0);
+  const runs = sorter.runs;
+  const uf = new SparseUnionFind();
   const minSim = config.minhash?.min_similarity ?? null;
-  for (const e of edgeFiles) {
-    for (let i = 0; i < e.length; i += 2) {
-      const a = e[i] as number;
-      const b = e[i + 1] as number;
-      if (minSim !== null) {
-        const x = info.get(a);
-        const y = info.get(b);
-        const exact = x && y && (x.text === y.text || x.url === y.url);
-        if (!exact && x?.sig && y?.sig && estimatedJaccard(x.sig, y.sig) < minSim) {
-          rejectedPairs++;
+  // Without a check, pairs go straight into the union-find; the check needs them all first, to read
+  // the documents they name in one pass over the parts (16 bytes per pair).
+  const pairs: number[] = [];
+  let candidates = 0;
+  let col = Number.NaN;
+  let bucket = Number.NaN;
+  let first = -1;
+  sorter.forEach((c, key, _idHash, d) => {
+    if (c !== col || key !== bucket) {
+      [col, bucket, first] = [c, key, d];
+      return;
+    }
+    candidates++;
+    if (minSim === null) uf.union(first, d);
+    else pairs.push(first, d);
+  });
+
+  let checked = 0;
+  let below = 0;
+  if (minSim !== null) {
+    const info = await pairDocs(ctx, sources, new Set(pairs));
+    for (let i = 0; i < pairs.length; i += 2) {
+      const [a, b] = [pairs[i] as number, pairs[i + 1] as number];
+      // A pair already joined needs no check: the components of the accepted pairs are the same.
+      if (uf.find(a) === uf.find(b)) continue;
+      const x = info.get(a) as PairDoc;
+      const y = info.get(b) as PairDoc;
+      if (x.text !== y.text && x.url !== y.url) {
+        checked++;
+        const sim = x.shingles && y.shingles ? setJaccard(x.shingles, y.shingles) : x.sig && y.sig ? estimatedJaccard(x.sig, y.sig) : 1;
+        if (sim < minSim) {
+          below++;
           continue;
         }
       }
       uf.union(a, b);
+    }
+  }
+  const forest = uf.edges();
+  const base = joinUri(ctx.stageDir, 'buckets', `part-${pad(index)}`);
+  const out = await writeBytes(ctx.storage, `${base}.forest`, new Uint8Array(forest.buffer), forest.length / 2);
+  await writeJson(ctx.storage, `${base}.json`, { signatures: parts, docs: total, sources }, total);
+  Object.assign(ctx.stats, {
+    columns: own.length, records: sorter.records, sorted_runs: runs, candidate_pairs: candidates,
+    pairs_checked: checked, pairs_below_min_similarity: below, forest_edges: forest.length / 2,
+  });
+  return { docs_in: total, docs_out: total, outputs: [out] };
+}
+
+/** Merges the bucket tasks' forests into the global components and picks one survivor per cluster. */
+async function clusters(ctx: Ctx): Promise<PhaseOutput> {
+  if (ctx.spec.kind !== 'reduce') throw new Error('clusters is a reduce');
+  const { config } = ctx;
+  const first = ctx.spec.parts[0];
+  if (!first) throw new Error('clusters needs the bucket phase output');
+  const { signatures: sigParts, docs: total, sources } = await readJson<{ signatures: string[]; docs: number; sources: KeySource[] }>(ctx, first.replace(/\.forest$/, '.json'));
+  const uf = new SparseUnionFind();
+  for (const part of ctx.spec.parts) {
+    const e = await readTyped(ctx.storage, part, Float64Array);
+    for (let i = 0; i < e.length; i += 2) uf.union(e[i] as number, e[i + 1] as number);
+  }
+
+  // Only documents in a cluster are loaded: the rest are singletons.
+  const width = 1 + keyColumns(config).length;
+  const perms = config.minhash ? config.minhash.bands * config.minhash.rows : 0;
+  const info = new Map<number, Member>();
+  const partDocs: string[] = [];
+  const members = [...uf.parent.keys()].sort((x, y) => x - y);
+  for (const [p, src] of sources.entries()) {
+    const base = src.uri.replace(/\.keys$/, '');
+    const index = src.release === null ? await readJson<SignatureIndex>(ctx, `${base}.json`) : null;
+    if (index) partDocs.push(index.part);
+    if (!members.some((d) => d >= src.offset && d < src.offset + src.rows)) continue;
+    const keys = await readTyped(ctx.storage, src.uri, Float64Array);
+    const sigs = perms ? await readTyped(ctx.storage, `${base}.sig`, Uint32Array) : null;
+    const ids = index ? null : await readJson<string[]>(ctx, `${base}.ids.json`);
+    for (let r = 0; r < src.rows; r++) {
+      if (!uf.parent.has(src.offset + r)) continue;
+      info.set(src.offset + r, {
+        key: index ? (index.keys[r] as SurvivorKey) : { id: ids?.[r] as string, fetch: null, quality: null, rank: 0 },
+        text: config.exact.text ? (keys[r * width + 1] as number) : Number.NaN,
+        url: config.exact.url ? (keys[r * width + 1 + (config.exact.text ? 1 : 0)] as number) : Number.NaN,
+        sig: sigs ? sigs.slice(r * perms, (r + 1) * perms) : null,
+        part: index ? p : -1,
+        row: r,
+        release: src.release,
+      });
     }
   }
 
@@ -225,47 +318,59 @@ async function clusters(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
   for (const docs of groups.values()) {
     if (docs.length < 2) continue;
     clusterCount++;
-    const members = docs.map((d) => info.get(d) as NonNullable<ReturnType<typeof info.get>>);
-    const survivor = members.reduce((best, m) => (compareSurvivors(m.key, best.key, config.priority) < 0 ? m : best));
-    const clusterId = members.reduce((min, m) => (m.key.id < min ? m.key.id : min), survivor.key.id);
+    const group = docs.map((d) => info.get(d) as Member);
+    // A document already in a stored release wins: the first release in `against`, then its first part and row.
+    const stored = group.filter((m) => m.release !== null);
+    const survivor = stored[0] ?? group.reduce((best, m) => (compareSurvivors(m.key, best.key, config.priority) < 0 ? m : best));
+    const clusterId = group.reduce((min, m) => (m.key.id < min ? m.key.id : min), survivor.key.id);
     const methods = new Set<Method>();
-    for (const m of members) {
+    for (const m of group) {
+      if (m.release !== null) continue;
       const kept = m === survivor;
-      const method: Method = kept ? 'exact' : m.text === survivor.text ? 'exact' : m.url === survivor.url ? 'url' : 'minhash';
-      const similarity = method === 'exact' ? 1 : m.sig && survivor.sig ? estimatedJaccard(m.sig, survivor.sig) : null;
-      perPart[m.part]?.push({ row: m.row, cluster_id: clusterId, size: members.length, survivor: survivor.key.id, kept, method, similarity });
+      const method: Method = kept ? 'exact' : survivor.release !== null ? 'release' : m.text === survivor.text ? 'exact' : m.url === survivor.url ? 'url' : 'minhash';
+      const similarity = !kept && m.text === survivor.text ? 1 : m.sig && survivor.sig ? estimatedJaccard(m.sig, survivor.sig) : null;
+      perPart[m.part]?.push({
+        row: m.row, cluster_id: clusterId, size: group.length, survivor: survivor.key.id, kept, method, similarity,
+        ...(survivor.release === null ? {} : { release: survivor.release }),
+      });
       if (kept) continue;
       removed++;
       methods.add(method);
       ctx.row('dedup_clusters', { method, cluster_id: clusterId, doc_id: m.key.id, kept: false, similarity });
     }
-    for (const method of methods) ctx.row('dedup_clusters', { method, cluster_id: clusterId, doc_id: survivor.key.id, kept: true, similarity: 1 });
+    // The survivor of a release match lives in the stored release, not in this run's documents.
+    for (const method of methods) if (method !== 'release') ctx.row('dedup_clusters', { method, cluster_id: clusterId, doc_id: survivor.key.id, kept: true, similarity: 1 });
   }
 
   const outputs = [];
   for (const [p, members] of perPart.entries()) {
     members.sort((a, b) => a.row - b.row);
     const uri = joinUri(ctx.stageDir, 'clusters', `part-${pad(p)}.json`);
-    const bytes = Buffer.from(JSON.stringify({ part: partDocs[p], members }));
+    const bytes = Buffer.from(JSON.stringify({ part: partDocs[p], signatures: sigParts[p], members }));
     await ctx.storage(uri).write(uri, bytes);
     outputs.push({ uri, rows: members.length, sha256: sha256Hex(bytes), bytes: bytes.length });
   }
+  if (config.write_index) {
+    const manifest: ReleaseIndexManifest = { release: `${ctx.plan.pipeline.name}/v${ctx.plan.release_version}`, keys: keySettings(config) };
+    await writeJson(ctx.storage, joinUri(indexDir(ctx.plan.release_dir), 'index.json'), manifest, 0);
+  }
   ctx.stats.clusters = clusterCount;
   ctx.stats.removed = removed;
-  ctx.stats.pairs_below_min_similarity = rejectedPairs;
   return { docs_in: total, docs_out: total - removed, outputs };
 }
 
-async function filter(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
+async function filter(ctx: Ctx): Promise<PhaseOutput> {
   if (ctx.spec.kind !== 'part') throw new Error('filter runs per part');
-  const { part, members } = await readJson<{ part: string; members: ClusterMember[] }>(ctx, ctx.spec.part);
+  const { part, signatures: keysUri, members } = await readJson<{ part: string; signatures: string; members: ClusterMember[] }>(ctx, ctx.spec.part);
   const byRow = new Map(members.map((m) => [m.row, m]));
   const docs = await readDocuments(ctx.storage(part), part);
   const kept: Document[] = [];
   const rejected: Row[] = [];
   const dropped: Record<string, number> = {};
+  const keptRows: number[] = [];
   docs.forEach((doc, row) => {
     const m = byRow.get(row);
+    if (!m || m.kept) keptRows.push(row);
     if (!m) {
       ctx.event(doc.id, 'keep', null, {});
       kept.push(doc);
@@ -280,14 +385,34 @@ async function filter(ctx: PhaseContext<DedupConfig>): Promise<PhaseOutput> {
     }
     const reason = REASON[m.method];
     dropped[reason] = (dropped[reason] ?? 0) + 1;
-    const detail = { survivor: m.survivor, cluster_id: m.cluster_id, cluster_size: m.size, similarity: m.similarity };
+    const detail = { survivor: m.survivor, ...(m.release ? { release: m.release } : {}), cluster_id: m.cluster_id, cluster_size: m.size, similarity: m.similarity };
     ctx.event(doc.id, 'drop', reason, detail);
     rejected.push({ ...documentRow(annotated), stage: 'dedup', reason, detail: JSON.stringify(detail) });
   });
   const dir = ctx.stageDir;
   const out = await writeDocuments(ctx.storage(dir), partUri(dir, ctx.taskIndex), kept);
   const rej = await writeParquet(ctx.storage(dir), rejectedUri(dir, ctx.taskIndex), REJECTED_COLUMNS, rejected);
+  if (ctx.config.write_index) await writeIndexPart(ctx, keysUri, keptRows, keptRows.map((r) => (docs[r] as Document).id));
   return { docs_in: docs.length, docs_out: kept.length, outputs: [out], dropped, rejected: [rej] };
+}
+
+/** This part's kept documents into the release's dedup index: their `.keys` rows, signatures and ids. */
+async function writeIndexPart(ctx: Ctx, keysUri: string, rows: number[], ids: string[]): Promise<void> {
+  const { config } = ctx;
+  const width = 1 + keyColumns(config).length;
+  const perms = config.minhash ? config.minhash.bands * config.minhash.rows : 0;
+  const keys = await readTyped(ctx.storage, keysUri, Float64Array);
+  const sigs = await readTyped(ctx.storage, keysUri.replace(/\.keys$/, '.sig'), Uint32Array);
+  const outKeys = new Float64Array(rows.length * width);
+  const outSigs = new Uint32Array(rows.length * perms);
+  rows.forEach((r, i) => {
+    outKeys.set(keys.subarray(r * width, (r + 1) * width), i * width);
+    outSigs.set(sigs.subarray(r * perms, (r + 1) * perms), i * perms);
+  });
+  const base = joinUri(indexDir(ctx.plan.release_dir), `part-${pad(ctx.taskIndex)}`);
+  await writeBytes(ctx.storage, `${base}.keys`, new Uint8Array(outKeys.buffer), rows.length);
+  await writeBytes(ctx.storage, `${base}.sig`, new Uint8Array(outSigs.buffer), rows.length);
+  await writeJson(ctx.storage, `${base}.ids.json`, ids, rows.length);
 }
 
 export const dedup: GlobalStage<DedupConfig> = {
