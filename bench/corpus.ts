@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { Document } from '../schemas/document.js';
 import { IngestInput } from '../schemas/stages/ingest.js';
 import { urlPolicy } from '../stages/ingest/policy.js';
 import { readWet } from '../stages/ingest/warc.js';
@@ -44,32 +45,36 @@ function udhrArticles(root: string): Map<string, string[]> {
   return byLang;
 }
 
-/** Conversion-record texts of every WET file in `dir`, read by the ingest stage's own reader. */
+/** The documents of one WET file with text, read by the ingest stage's own reader. */
+export function readWetFile(uri: string): Document[] {
+  const items = readWet({
+    uri,
+    source_key: uri,
+    bytes: readFileSync(uri),
+    input: IngestInput.parse({ uri, format: 'wet' }),
+    max_record_bytes: 16 * 1024 * 1024,
+    html_work_budget: 10_000_000,
+    html_time_budget_ms: 1000,
+    policy: urlPolicy({ license_rules: [] }, new Set(), new Set()),
+    slice: { base: 0, start: 0, end: Infinity },
+  });
+  return [...items].flatMap((item) => (item.kind === 'doc' && item.doc.text ? [item.doc] : []));
+}
+
+/** Conversion-record texts of every WET file in `dir`. */
 function wetTexts(dir: string, seen: Set<string>): { texts: string[]; files: string[] } {
   const texts: string[] = [];
   const files: string[] = [];
   if (!existsSync(dir)) return { texts, files };
   for (const file of readdirSync(dir).filter((f) => /\.wet(\.gz)?$/.test(f)).sort()) {
     const uri = join(dir, file);
-    const items = readWet({
-      uri,
-      source_key: uri,
-      bytes: readFileSync(uri),
-      input: IngestInput.parse({ uri, format: 'wet' }),
-      max_record_bytes: 16 * 1024 * 1024,
-      html_work_budget: 10_000_000,
-      html_time_budget_ms: 1000,
-      policy: urlPolicy({ license_rules: [] }, new Set(), new Set()),
-      slice: { base: 0, start: 0, end: Infinity },
-    });
     let added = 0;
-    for (const item of items) {
-      if (item.kind !== 'doc' || !item.doc.text) continue;
+    for (const doc of readWetFile(uri)) {
       // The shared folder holds a copy of a record that is also a fixture: count each record once.
-      const key = item.doc.source.record_id ?? item.doc.text;
+      const key = doc.source.record_id ?? doc.text;
       if (seen.has(key)) continue;
       seen.add(key);
-      texts.push(item.doc.text);
+      texts.push(doc.text);
       added++;
     }
     files.push(`${uri} (${added} new record${added === 1 ? '' : 's'})`);

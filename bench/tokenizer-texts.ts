@@ -7,9 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { IngestInput } from '../schemas/stages/ingest.js';
-import { urlPolicy } from '../stages/ingest/policy.js';
-import { readWet } from '../stages/ingest/warc.js';
+import { readWetFile } from './corpus.js';
 
 export interface RealText {
   id: string;
@@ -54,20 +52,10 @@ function wetRecords(dirs: string[]): RealText[] {
   for (const dir of dirs.filter((d) => existsSync(d))) {
     for (const file of readdirSync(dir).filter((f) => /\.wet(\.gz)?$/.test(f)).sort()) {
       const uri = join(dir, file);
-      const items = readWet({
-        uri,
-        source_key: uri,
-        bytes: readFileSync(uri),
-        input: IngestInput.parse({ uri, format: 'wet' }),
-        max_record_bytes: 16 * 1024 * 1024,
-        html_time_budget_ms: 1000,
-        policy: urlPolicy({ license_rules: [] }, new Set(), new Set()),
-        slice: { base: 0, start: 0, end: Infinity },
-      });
-      for (const item of items) {
-        if (item.kind !== 'doc' || !item.doc.text || seen.has(item.doc.text)) continue;
-        seen.add(item.doc.text);
-        out.push({ id: `wet-${file}-${item.doc.source.offset}`, kind: 'wet', text: item.doc.text });
+      for (const doc of readWetFile(uri)) {
+        if (seen.has(doc.text)) continue;
+        seen.add(doc.text);
+        out.push({ id: `wet-${file}-${doc.source.offset}`, kind: 'wet', text: doc.text });
       }
     }
   }
