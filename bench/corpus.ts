@@ -57,6 +57,7 @@ function wetTexts(dir: string, seen: Set<string>): { texts: string[]; files: str
       bytes: readFileSync(uri),
       input: IngestInput.parse({ uri, format: 'wet' }),
       max_record_bytes: 16 * 1024 * 1024,
+      max_decompressed_bytes: 2 ** 31,
       html_time_budget_ms: 1000,
       policy: urlPolicy({ license_rules: [] }, new Set(), new Set()),
       slice: { base: 0, start: 0, end: Infinity },

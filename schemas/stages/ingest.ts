@@ -59,6 +59,12 @@ export const IngestConfig = z.strictObject({
   /** Records larger than this are reported and skipped rather than loaded (bytes). */
   max_record_bytes: z.number().int().positive().default(16 * 1024 * 1024),
   /**
+   * What one gzip member or zstd stream of a JSONL file may inflate to (bytes); past it the member is
+   * reported as oversized and skipped, so a decompression bomb (kilobytes that inflate to terabytes)
+   * cannot exhaust a task's memory. WARC/WET/ARC members are capped by max_record_bytes instead.
+   */
+  max_decompressed_bytes: z.number().int().positive().max(2 ** 31).default(2 ** 31),
+  /**
    * Time one page's HTML extraction may take (ms); a page over it is dropped as `extraction_timeout`,
    * so a pathological page cannot stall a task. Typical pages take under 5 ms.
    */

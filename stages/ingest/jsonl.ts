@@ -1,13 +1,7 @@
-import { decompress as zstdDecompress } from 'fzstd';
 import { documentId } from '../../src/hash.js';
 import { gzipMembers } from './gzip-members.js';
 import { decodeUtf8, gzipInput, type ReadInput, type SourceItem } from './records.js';
-
-const ZSTD_MAGIC = 0xfd2fb528;
-
-function isZstd(bytes: Buffer): boolean {
-  return bytes.length >= 4 && bytes.readUInt32LE(0) === ZSTD_MAGIC;
-}
+import { isZstd, zstdDecompressBounded, ZstdTooLarge } from './zstd.js';
 
 /**
  * JSON Lines, plain, zstd or gzip (one or many members). A record's offset is its line start in a plain
@@ -17,9 +11,12 @@ export function* readJsonl(src: ReadInput): Generator<SourceItem> {
   if (isZstd(src.bytes)) {
     let data: Buffer;
     try {
-      const out = zstdDecompress(src.bytes);
-      data = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      data = zstdDecompressBounded(src.bytes, src.max_decompressed_bytes);
     } catch (err) {
+      if (err instanceof ZstdTooLarge) {
+        yield { kind: 'bad', offset: 0, reason: 'oversized_record', message: `${err.message} (max_decompressed_bytes)`, record_id: null, url: null };
+        return;
+      }
       yield { kind: 'bad', offset: 0, reason: 'corrupt_zstd', message: `zstd stream cannot be decoded (${(err as Error).message})`, record_id: null, url: null };
       return;
     }
@@ -31,7 +28,11 @@ export function* readJsonl(src: ReadInput): Generator<SourceItem> {
     yield* ownedLines(src);
     return;
   }
-  for (const member of gzipMembers(src.bytes, { maxBytes: 2 ** 31, ...src.slice })) {
+  for (const member of gzipMembers(src.bytes, { maxBytes: src.max_decompressed_bytes, ...src.slice })) {
+    if (member.oversized) {
+      yield { kind: 'bad', offset: member.offset, reason: 'oversized_record', message: `${member.error} (max_decompressed_bytes)`, record_id: null, url: null };
+      continue;
+    }
     // A truncated member still gives up its complete lines; the cut one is reported below.
     yield* linesOf(src, member.data, member.offset, true, member.error !== null);
     if (member.error) {

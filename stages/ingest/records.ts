@@ -12,6 +12,8 @@ export interface ReadInput {
   bytes: Buffer;
   input: IngestInput;
   max_record_bytes: number;
+  /** Cap on what one gzip member or zstd stream of a JSONL file may inflate to. */
+  max_decompressed_bytes: number;
   html_time_budget_ms: number;
   policy: UrlPolicy;
   /** `bytes` start at file offset `base`; the reader owns the records that start in [start, end). */
