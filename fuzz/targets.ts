@@ -5,6 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { IngestConfig } from '../schemas/stages/ingest.js';
 import { duck } from '../src/parts/parquet.js';
 import { readTar, TarError } from '../src/release/tar-read.js';
+import { checkSamples } from '../src/release/verify.js';
+import { npyBytes } from '../src/release/npy.js';
 import { TarWriter } from '../src/release/tar.js';
 import { FsStorage } from '../src/storage/fs.js';
 import { readArc } from '../stages/ingest/arc.js';
@@ -64,7 +66,7 @@ export const targets: Record<string, () => Promise<FuzzTarget>> = {
       name: 'warc',
       seeds: [...seeds, gzipSync(fixture('warc', 'warcio-example.arc'))],
       dictionary: WARC_DICT,
-      covers: /\/dist\/stages\/ingest\//,
+      covers: /\/stages\/ingest\//,
       maxLength: 128 * 1024,
       run(data) {
         // ARC files start with their `filedesc://` record; everything else is read as WARC too.
@@ -82,7 +84,7 @@ export const targets: Record<string, () => Promise<FuzzTarget>> = {
       name: 'compressed',
       seeds: [...fixturesIn('quickstart').slice(0, 2), fixture('broken', 'truncated-member.jsonl.gz'), fixture('formats', 'udhr-en.jsonl.zst'), Buffer.concat([gzipSync(lines), gzipSync(Buffer.alloc(300_000))])],
       dictionary: ['\x1f\x8b\x08\x00', '\x1f\x8b\x08\x1f', '\x28\xb5\x2f\xfd', '\x00\x00\x00\x00', '\xff\xff\xff\xff', '\x50\x2a\x4d\x18'],
-      covers: /\/dist\/stages\/ingest\/|\/node_modules\/fzstd\//,
+      covers: /\/stages\/ingest\/|\/node_modules\/fzstd\//,
       run(data) {
         if (data.length >= 4 && data.readUInt32LE(0) === 0xfd2fb528) {
           try {
@@ -117,7 +119,7 @@ export const targets: Record<string, () => Promise<FuzzTarget>> = {
       name: 'html',
       seeds: [...pages, Buffer.from('<html><head><title>t</title><meta name="robots" content="noai"></head><body><article><p>Some prose that is long enough to be kept as text, for sure.</p></article></body></html>')],
       dictionary: ['<div>', '</div>', '<p>', '</p>', '<article>', '<main>', '<pre>', '</pre>', '<br>', '<a href=x>', '</a>', '<script>', '</script>', '<!--', '-->', '<![CDATA[', '&amp;', '&#x10FFFF;', '&#0;', '<h1>', '<title>', '</title>', ' class="nav"', ' hidden', ' role="main"', '<meta name="tdm-reservation" content="1">', '\u2028', '\u0000'],
-      covers: /\/dist\/stages\/ingest\/html-text|\/node_modules\/htmlparser2\//,
+      covers: /\/stages\/ingest\/html-text|\/node_modules\/htmlparser2\//,
       maxLength: 256 * 1024,
       run(data) {
         try {
@@ -136,7 +138,7 @@ export const targets: Record<string, () => Promise<FuzzTarget>> = {
       name: 'jsonl',
       seeds: [fixture('broken', 'corrupt-line.jsonl'), fixture('broken', 'invalid-utf8.jsonl'), Buffer.from('{"id":1,"text":"a","url":"http://blocked.example/x"}\n{"id":null,"text":5}\n[1]\n')],
       dictionary: ['{"text":"', '"}', '"id":', '"url":"http://x/"', '\\u0000', '\\ud800', '\xc0\xaf', '\xed\xa0\x80', '\xef\xbb\xbf', '\r\n', '{"__proto__":{"text":"x"}}', '1e999', '[', '{'],
-      covers: /\/dist\/stages\/ingest\//,
+      covers: /\/stages\/ingest\//,
       run(data) {
         checkItems(readJsonl(readInput(data, 'jsonl')), data.length, MAX_RECORD);
       },
@@ -163,7 +165,7 @@ export const targets: Record<string, () => Promise<FuzzTarget>> = {
       name: 'parquet',
       seeds,
       dictionary: ['PAR1', '\x00\x00\x00\x00', '\xff\xff\xff\x7f', 'text', 'VARCHAR'],
-      covers: /\/dist\/stages\/ingest\/parquet/,
+      covers: /\/stages\/ingest\/parquet/,
       async run(data) {
         writeFileSync(file, data);
         const items: SourceItem[] = [];
@@ -176,14 +178,15 @@ export const targets: Record<string, () => Promise<FuzzTarget>> = {
   /** The ustar reader `corpusflow verify` trusts: refuses traversal, links and corrupt headers. */
   async tar() {
     const writer = new TarWriter();
+    writer.add('000000000.json', Buffer.from('{"tokens":3,"docs":[]}'));
+    writer.add('000000000.tokens.npy', npyBytes(new Uint16Array([1, 2, 3])));
     writer.add('a/doc.txt', Buffer.from('hello'));
-    writer.add('a/doc.json', Buffer.from('{}'));
     const good = writer.finish();
     return {
       name: 'tar',
       seeds: [good],
-      dictionary: ['../', '/etc/passwd', 'ustar\x0000', '0000644\x00', '00000000012\x00', '2', '1', '5', '\x00'.repeat(8), 'x/../../y'],
-      covers: /\/dist\/src\/release\/tar-read/,
+      dictionary: ['../', '/etc/passwd', '\x93NUMPY', "{'descr': '<u4', ", '.tokens.npy', '.json', 'ustar\x0000', '0000644\x00', '00000000012\x00', '2', '1', '5', '\x00'.repeat(8), 'x/../../y'],
+      covers: /\/src\/release\/(tar-read|verify|npy)/,
       run(data) {
         let members;
         try {
@@ -196,6 +199,8 @@ export const targets: Record<string, () => Promise<FuzzTarget>> = {
           if (m.name.startsWith('/') || m.name.split('/').includes('..')) throw new Error(`member ${JSON.stringify(m.name)} escapes`);
           if (m.data.byteOffset < data.byteOffset || m.data.byteOffset + m.data.length > data.byteOffset + data.length) throw new Error('member data outside the archive');
         }
+        // What `corpusflow verify` does with a shard next: every sample's .npy and JSON parsed.
+        checkSamples('fuzz.tar', data, []);
       },
     };
   },

@@ -35,8 +35,12 @@ export function samplesOf(members: TarMember[]): Map<string, Map<string, Buffer>
   return samples;
 }
 
-/** Check one shard's members: every sample has its tokens and JSON, and they agree on the token count. */
-function checkSamples(name: string, tar: Buffer, problems: string[]): { samples: number; tokens: number } {
+/**
+ * Check one shard's members: every sample has its tokens and JSON, and they agree on the token count.
+ * A member that does not parse is a problem of its shard, never an exception: verify exists to judge
+ * shards that may have been tampered with.
+ */
+export function checkSamples(name: string, tar: Buffer, problems: string[]): { samples: number; tokens: number } {
   let members: TarMember[];
   try {
     members = readTar(tar);
@@ -54,9 +58,15 @@ function checkSamples(name: string, tar: Buffer, problems: string[]): { samples:
       problems.push(`${name}: sample ${key} has members [${[...files.keys()].join(', ')}], expected json and tokens.npy`);
       continue;
     }
-    const count = readNpy(npy).length;
-    const meta = JSON.parse(json.toString('utf8')) as { tokens: number };
-    if (meta.tokens !== count) problems.push(`${name}: sample ${key} says ${meta.tokens} tokens, its .npy holds ${count}`);
+    let count: number, meta: { tokens?: unknown };
+    try {
+      count = readNpy(npy).length;
+      meta = JSON.parse(json.toString('utf8')) as { tokens?: unknown };
+    } catch (e) {
+      problems.push(`${name}: sample ${key} does not parse (${(e as Error).message})`);
+      continue;
+    }
+    if (meta?.tokens !== count) problems.push(`${name}: sample ${key} says ${meta.tokens} tokens, its .npy holds ${count}`);
     tokens += count;
   }
   return { samples: samples.size, tokens };
