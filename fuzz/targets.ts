@@ -11,7 +11,7 @@ import { TarWriter } from '../src/release/tar.js';
 import { FsStorage } from '../src/storage/fs.js';
 import { readArc } from '../stages/ingest/arc.js';
 import { gzipMembers } from '../stages/ingest/gzip-members.js';
-import { ExtractionTimeout, htmlToText } from '../stages/ingest/html-text.js';
+import { ExtractionTimeout, htmlToText, NestingTooDeep } from '../stages/ingest/html-text.js';
 import { readJsonl } from '../stages/ingest/jsonl.js';
 import { readParquetRows } from '../stages/ingest/parquet.js';
 import { urlPolicy } from '../stages/ingest/policy.js';
@@ -126,7 +126,7 @@ export const targets: Record<string, () => Promise<FuzzTarget>> = {
           const page = htmlToText(data.toString('utf8'), 1000);
           if (typeof page.text !== 'string') throw new Error('text is not a string');
         } catch (err) {
-          if (!(err instanceof ExtractionTimeout)) throw err;
+          if (!(err instanceof ExtractionTimeout || err instanceof NestingTooDeep)) throw err;
         }
       },
     };

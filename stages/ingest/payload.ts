@@ -1,7 +1,7 @@
 import type { Document, DocumentMeta } from '../../schemas/document.js';
 import type { RecordInfo } from '../../src/stage.js';
 import { decodePayload } from './charset.js';
-import { ExtractionTimeout, htmlToText } from './html-text.js';
+import { ExtractionTimeout, htmlToText, MAX_DEPTH, NestingTooDeep } from './html-text.js';
 import { charsetParam, mediaType, type HttpResponse } from './http.js';
 import { headerOptOut, metaOptOut } from './opt-out.js';
 import { badItem, type ReadInput, type SourceItem } from './records.js';
@@ -69,6 +69,7 @@ export function payloadItem(src: ReadInput, p: Payload): SourceItem {
     page = htmlToText(decoded.text, src.html_time_budget_ms);
   } catch (err) {
     if (err instanceof ExtractionTimeout) return dropped('extraction_timeout', { message: err.message, html_chars: decoded.text.length });
+    if (err instanceof NestingTooDeep) return dropped('html_too_deep', { max_depth: MAX_DEPTH, html_chars: decoded.text.length });
     throw err;
   }
   const metaSignal = metaOptOut(page);
