@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlainUri } from '../uri.js';
 
 /**
  * `warc`: WARC 1.0/1.1 `response`, `resource` and `conversion` records (HTML is reduced to its main
@@ -10,7 +11,7 @@ export type InputFormat = z.infer<typeof InputFormat>;
 
 export const IngestInput = z.strictObject({
   /** A path, glob (`*`, `**`) or s3:// prefix. Relative paths resolve against the pipeline file's directory. */
-  uri: z.string().min(1),
+  uri: PlainUri,
   format: InputFormat,
   /** SPDX id or free tag recorded for every document from this input, unless a licence rule matches. */
   license: z.string().nullable().default(null),
@@ -43,7 +44,7 @@ export type LicenseRule = z.infer<typeof LicenseRule>;
 
 /** A file or S3 object of blocked domains (subdomains included) or URLs (and everything under them), one per line. */
 export const Blocklist = z.strictObject({
-  uri: z.string().min(1),
+  uri: PlainUri,
   kind: z.enum(['domain', 'url']),
 });
 

@@ -1,6 +1,6 @@
 import { ReleaseManifest } from '../../schemas/release.js';
 import { sha256Hex } from '../hash.js';
-import { ConfigError } from '../pipeline.js';
+import { ConfigError, describeIssues } from '../pipeline.js';
 import { joinUri, storageFor } from '../storage/index.js';
 import { readNpy } from './npy.js';
 import { readTar, TarError, type TarMember } from './tar-read.js';
@@ -19,7 +19,10 @@ export async function readManifest(release: string): Promise<ReleaseManifest> {
   const storage = storageFor(uri);
   // A user naming the wrong folder: exit 2 with the message, as for a bad pipeline file.
   if (!(await storage.exists(uri))) throw new ConfigError(`no manifest.json in ${release}: not a finished release`);
-  return ReleaseManifest.parse(JSON.parse((await storage.read(uri)).toString('utf8')));
+  // A manifest comes with a copied release: a name in it that leaves the folder is refused here.
+  const parsed = ReleaseManifest.safeParse(JSON.parse((await storage.read(uri)).toString('utf8')));
+  if (!parsed.success) throw new ConfigError(`${uri}: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
 }
 
 /** Group tar members into WebDataset samples: the key is the name up to its first dot. */
