@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { RunPlan } from '../schemas/run.js';
 import { IngestConfig } from '../schemas/stages/ingest.js';
 import { ingest } from '../stages/ingest/index.js';
+import { targets } from '../fuzz/targets.js';
+import { gzipMembers } from '../stages/ingest/gzip-members.js';
 import { htmlToText, NestingTooDeep } from '../stages/ingest/html-text.js';
 import { runLocal } from '../src/executors/local.js';
 import { loadPipeline } from '../src/pipeline.js';
@@ -37,6 +39,37 @@ test('a zstd bomb of 1 GiB in 32 KB is stopped at max_decompressed_bytes without
   assert.match(badOf(items)[0]?.message ?? '', /zstd stream inflates to more than 8388608 bytes/);
   // Decoding it whole would need 1 GiB; the cap keeps the growth to a small multiple of 8 MiB.
   assert.ok(process.memoryUsage().rss - before < 256 * 2 ** 20, `resident set grew by ${(process.memoryUsage().rss - before) / 2 ** 20} MiB`);
+});
+
+test('gzip magic bytes repeated every third byte cost at most 100 inflate attempts, reported once, the member before them read', () => {
+  const junk = Buffer.alloc(3 * 200_000);
+  for (let i = 0; i < junk.length; i += 3) junk.set([0x1f, 0x8b, 0x08], i);
+  const first = gzipSync('{"id":"first","text":"x"}\n');
+  const members = [...gzipMembers(Buffer.concat([first, junk, gzipSync('{"id":"never","text":"y"}\n')]))];
+  assert.deepEqual(members.map((m) => [m.offset, m.error]), [
+    [0, null],
+    [first.length, 'truncated or invalid gzip member header'],
+    [first.length + 3 * 101, 'more than 100 false gzip member headers or 67108864 bytes inflated from them: the rest of the file is skipped'],
+  ]);
+});
+
+test('every input the fuzzer found a defect with replays without one, and the false-header stalls stop at the budget', async () => {
+  const dir = join(HOSTILE, 'fuzz');
+  let replayed = 0;
+  for (const name of await readdir(dir)) {
+    const target = await targets[name]?.();
+    assert.ok(target, `fixtures/hostile/fuzz/${name} names a fuzz target`);
+    for (const file of await readdir(join(dir, name))) {
+      await target.run(await readFile(join(dir, name, file)));
+      replayed++;
+    }
+  }
+  assert.ok(replayed >= 4);
+  // The slow ones were slow by trying every false header: the budget now stops them.
+  for (const file of (await readdir(join(dir, 'compressed'))).filter((f) => f.startsWith('false-headers'))) {
+    const members = [...gzipMembers(await readFile(join(dir, 'compressed', file)), { maxBytes: 256 * 1024 })];
+    assert.match(members.at(-1)?.error ?? '', /more than 100 false gzip member headers/, file);
+  }
 });
 
 test('the decompression cap is validated with a message naming the setting', () => {
