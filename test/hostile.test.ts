@@ -153,6 +153,23 @@ test('a 1 GiB line is reported once as oversized, each task reading at most its 
   assert.equal(badOf(items)[0]?.offset, 0);
 });
 
+test('a task over CORPUSFLOW_TASK_MEMORY_MB fails with a message naming the setting instead of taking the process down', async () => {
+  const dir = await tempDir('task-memory');
+  const line = `${JSON.stringify({ text: 'word '.repeat(400) })}\n`;
+  await writeFile(join(dir, 'big.jsonl'), line.repeat(100_000));
+  const pipeline = await writePipeline(dir, { name: 'memory', stages: [{ stage: 'ingest', inputs: [{ uri: join(dir, 'big.jsonl'), format: 'jsonl' }] }, { stage: 'shard' }] });
+  const { spec, baseDir } = await loadPipeline(pipeline);
+  process.env.CORPUSFLOW_TASK_MEMORY_MB = '96';
+  try {
+    await assert.rejects(
+      runLocal({ run_id: 'memory', pipeline: spec, base_dir: baseDir, out: join(dir, 'out') }, { threads: 1 }),
+      (e: unknown) => e instanceof Error && e.name === 'TaskMemoryExceeded' && /heap is capped at 96 MB \(CORPUSFLOW_TASK_MEMORY_MB\)/.test(e.message),
+    );
+  } finally {
+    delete process.env.CORPUSFLOW_TASK_MEMORY_MB;
+  }
+});
+
 test('a pipeline over hostile files finishes, records every bad record in provenance by reason, and verify refuses a traversal shard', async () => {
   const dir = await tempDir('hostile-run');
   const pipeline = await writePipeline(dir, {
@@ -167,6 +184,8 @@ test('a pipeline over hostile files finishes, records every bad record in proven
   const db = join(summary.release_dir, 'provenance.duckdb');
   const reasons = await query(db, "SELECT reason, count(*) AS n FROM doc_events WHERE stage = 'ingest' AND action = 'drop' GROUP BY reason ORDER BY reason");
   assert.deepEqual(reasons, [{ reason: 'bad_json', n: 1 }, { reason: 'invalid_utf8', n: 5 }, { reason: 'oversized_record', n: 2 }]);
+  const limits = await query(db, "SELECT stage, limit_hit, documents FROM (SELECT stage, reason AS limit_hit, count(*) AS documents FROM doc_events WHERE action = 'drop' AND reason IN ('oversized_record', 'extraction_timeout', 'html_too_deep') GROUP BY ALL)");
+  assert.deepEqual(limits, [{ stage: 'ingest', limit_hit: 'oversized_record', documents: 2 }]);
   const [bad] = await query(db, "SELECT count(*) AS n FROM documents WHERE status = 'bad'");
   assert.equal(bad?.n, 8);
   const released = await query(db, "SELECT count(DISTINCT doc_id) AS n FROM samples");
