@@ -12,7 +12,9 @@ import { htmlToText, NestingTooDeep } from '../stages/ingest/html-text.js';
 import { runLocal } from '../src/executors/local.js';
 import { loadPipeline } from '../src/pipeline.js';
 import { readTar, TarError } from '../src/release/tar-read.js';
-import { verifyRelease } from '../src/release/verify.js';
+import { npyBytes } from '../src/release/npy.js';
+import { TarWriter } from '../src/release/tar.js';
+import { checkSamples, verifyRelease } from '../src/release/verify.js';
 import type { SourceItem } from '../src/stage.js';
 import { storageFor } from '../src/storage/index.js';
 import { query } from './helpers/catalog.js';
@@ -127,6 +129,28 @@ test('tar members with ../, an absolute name, a symlink, a hard link or an impos
     const bytes = await hostile(name);
     assert.throws(() => readTar(bytes), (e: unknown) => e instanceof TarError && (expected[name] as RegExp).test(e.message), name);
   }
+});
+
+test('a Parquet file that DuckDB cannot read is one malformed_record, not a failed task', async () => {
+  const dir = await tempDir('bad-parquet');
+  const file = join(dir, 'bad.parquet');
+  await writeFile(file, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 0xee), Buffer.from([8, 0, 0, 0]), Buffer.from('PAR1')]));
+  const items = await readAll(IngestConfig.parse({ stage: 'ingest', inputs: [{ uri: file, format: 'parquet' }] }), file, await readFile(file));
+  assert.deepEqual(outcomes(items), ['malformed_record']);
+  assert.match(badOf(items)[0]?.message ?? '', /^Parquet file cannot be read \(/);
+});
+
+test('a shard whose sample .npy or JSON does not parse is a verify problem naming the sample, not an exception', () => {
+  const w = new TarWriter();
+  w.add('000000000.json', Buffer.from('{"tokens": 2'));
+  w.add('000000000.tokens.npy', npyBytes(new Uint16Array([1, 2])));
+  w.add('000000001.json', Buffer.from('{"tokens": 1}'));
+  w.add('000000001.tokens.npy', Buffer.from('\x93NUMPY\x01\x00\xff\xff', 'latin1'));
+  const problems: string[] = [];
+  checkSamples('x.tar', w.finish(), problems);
+  assert.equal(problems.length, 2);
+  assert.match(problems[0] ?? '', /^x\.tar: sample 000000000 does not parse/);
+  assert.match(problems[1] ?? '', /^x\.tar: sample 000000001 does not parse \(\.npy header runs past the end of the file\)/);
 });
 
 test('a 1 GiB line is reported once as oversized, each task reading at most its slice plus one record cap', async () => {
