@@ -6,9 +6,11 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { ApplicationFailure } from '@temporalio/common';
 import { PipelineSpec } from '../schemas/pipeline.js';
 import { IngestConfig } from '../schemas/stages/ingest.js';
 import { SynthConfig } from '../schemas/stages/synth.js';
+import type { TaskPool } from '../src/executors/pool.js';
 import { ConfigError, loadPipeline } from '../src/pipeline.js';
 import { CatalogReader } from '../src/provenance/reader.js';
 import { verifyRelease } from '../src/release/verify.js';
@@ -19,6 +21,7 @@ import { query } from './helpers/catalog.js';
 import { chatServer, completion } from './helpers/chat-server.js';
 import { FIXTURES, ROOT, tempDir, writePipeline } from './helpers/pipelines.js';
 import { startS3ForRuns, type S3Server } from './helpers/s3-server.js';
+import { createActivities } from '../temporal/activities.js';
 
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const exec = promisify(execFile);
@@ -146,6 +149,19 @@ test('free SQL runs read-only with file and extension access off: attach, instal
   }
   catalog.close();
   assert.equal(existsSync('/tmp/cf-evil.duckdb') || existsSync('/tmp/cf-export'), false);
+});
+
+test('Temporal activity failures, stored in the workflow history, carry no credential', async () => {
+  const secret = `sk-planted-${randomBytes(12).toString('hex')}`;
+  process.env.CORPUSFLOW_TEST_TEMPORAL_API_KEY = secret;
+  try {
+    const failing = (err: Error) => createActivities({ run: () => Promise.reject(err) } as unknown as TaskPool);
+    const ref = { work_dir: '/nowhere', stage_index: 0, phase: 'read', task_index: 0 };
+    await assert.rejects(failing(new Error(`HTTP 401: invalid key ${secret}`)).runTask(ref), (e: unknown) => e instanceof Error && !`${e.message}${e.stack}`.includes(secret) && /\[redacted CORPUSFLOW_TEST_TEMPORAL_API_KEY\]/.test(e.message));
+    await assert.rejects(failing(new ConfigError(`bad backend https://me:${secret}@host/v1`)).runTask(ref), (e: unknown) => e instanceof ApplicationFailure && e.nonRetryable && !(e.message ?? '').includes(secret));
+  } finally {
+    delete process.env.CORPUSFLOW_TEST_TEMPORAL_API_KEY;
+  }
 });
 
 let s3: S3Server;
