@@ -17,11 +17,11 @@ import { verifyRelease } from '../src/release/verify.js';
 import { createRun } from '../src/run/plan.js';
 import { redact } from '../src/secrets.js';
 import { joinUri, PathEscapeError, resetStorageCache, storageFor } from '../src/storage/index.js';
+import { createActivities } from '../temporal/activities.js';
 import { query } from './helpers/catalog.js';
 import { chatServer, completion } from './helpers/chat-server.js';
 import { FIXTURES, ROOT, tempDir, writePipeline } from './helpers/pipelines.js';
 import { startS3ForRuns, type S3Server } from './helpers/s3-server.js';
-import { createActivities } from '../temporal/activities.js';
 
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const exec = promisify(execFile);
