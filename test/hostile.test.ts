@@ -43,6 +43,16 @@ test('a zstd bomb of 1 GiB in 32 KB is stopped at max_decompressed_bytes without
   assert.ok(process.memoryUsage().rss - before < 256 * 2 ** 20, `resident set grew by ${(process.memoryUsage().rss - before) / 2 ** 20} MiB`);
 });
 
+test('a zstd frame header asking for a 1 GiB window is refused before the window is allocated', async () => {
+  // Window descriptor 0xA0: 2^(10+20) bytes; then one RLE block of five `a`s.
+  const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xa0, 0x2b, 0x00, 0x00, 0x61]);
+  const before = process.memoryUsage().rss;
+  const items = await readAll(jsonl(), 'window.jsonl.zst', frame);
+  assert.deepEqual(outcomes(items), ['oversized_record']);
+  assert.match(badOf(items)[0]?.message ?? '', /asks for a 1073741824-byte window, over the 134217728 bytes/);
+  assert.ok(process.memoryUsage().rss - before < 256 * 2 ** 20);
+});
+
 test('gzip magic bytes repeated every third byte cost at most 100 inflate attempts, reported once, the member before them read', () => {
   const junk = Buffer.alloc(3 * 200_000);
   for (let i = 0; i < junk.length; i += 3) junk.set([0x1f, 0x8b, 0x08], i);
