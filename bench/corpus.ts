@@ -53,6 +53,7 @@ export function readWetFile(uri: string): Document[] {
     bytes: readFileSync(uri),
     input: IngestInput.parse({ uri, format: 'wet' }),
     max_record_bytes: 16 * 1024 * 1024,
+    max_decompressed_bytes: 2 ** 31,
     html_work_budget: 10_000_000,
     html_time_budget_ms: 1000,
     policy: urlPolicy({ license_rules: [] }, new Set(), new Set()),

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
+/**
+ * A file name inside a release folder: one segment, no `..`, no separator. A manifest is read back
+ * by `verify` and `forget` from wherever a release was copied, so its names are untrusted input.
+ */
+export const ReleaseFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'a file name in the release folder: letters, digits, ".", "_" or "-", no path separators');
+
 export const ShardEntry = z.object({
-  name: z.string(),
+  name: ReleaseFileName,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().positive(),
   samples: z.number().int().positive(),
@@ -37,6 +43,6 @@ export const ReleaseManifest = z.object({
   }),
   shards: z.array(ShardEntry),
   totals: z.object({ documents: z.number().int(), samples: z.number().int(), tokens: z.number().int(), shards: z.number().int(), bytes: z.number().int() }),
-  files: z.object({ index: z.string(), provenance: z.string(), datacard: z.object({ markdown: z.string(), html: z.string() }) }),
+  files: z.object({ index: ReleaseFileName, provenance: ReleaseFileName, datacard: z.object({ markdown: ReleaseFileName, html: ReleaseFileName }) }),
 });
 export type ReleaseManifest = z.infer<typeof ReleaseManifest>;

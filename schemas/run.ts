@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { PipelineSpec } from './pipeline.js';
 
+/**
+ * A run id names the folder runs/<id>/ and the Temporal workflow: one path segment that cannot be
+ * `.` or `..` (it starts with a letter or digit), so no id leaves the runs/ prefix.
+ */
+export const RunId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, "a run id is 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+
 /** Everything a worker needs to run any task of a run; stored once as <work_dir>/plan.json. */
 export const RunPlan = z.object({
-  run_id: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
+  run_id: RunId,
   pipeline: PipelineSpec,
   /** Directory of the pipeline file: relative input paths resolve against it. */
   base_dir: z.string(),

@@ -6,6 +6,7 @@ import { buildCatalog, type RunTiming } from '../src/provenance/catalog.js';
 import { publishRelease } from '../src/release/publish.js';
 import { createRun, finalizeStage, planPhase, type RunRequest } from '../src/run/plan.js';
 import { summarizeRun } from '../src/run/summary.js';
+import { redactError } from '../src/secrets.js';
 
 export interface StageRef {
   index: number;
@@ -13,14 +14,18 @@ export interface StageRef {
   phases: string[];
 }
 
-/** Bad config cannot get better by retrying: fail the workflow at once with the person-readable message. */
+/**
+ * Bad config cannot get better by retrying: fail the workflow at once with the person-readable
+ * message. Every activity goes through here, so every failure it reports is redacted.
+ */
 async function nonRetryableOnConfigError<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    const e = err as Error;
+    // Failures are stored in the workflow history: no credential may ride along.
+    const e = redactError(err as Error);
     if (e.name === 'ConfigError') throw ApplicationFailure.nonRetryable(e.message, 'ConfigError');
-    throw err;
+    throw e;
   }
 }
 
@@ -50,20 +55,20 @@ export function createActivities(pool: TaskPool) {
     },
 
     async finalizeStage(input: { work_dir: string; stage_index: number }): Promise<{ docs_in: number; docs_out: number }> {
-      const d = await finalizeStage(input.work_dir, input.stage_index);
+      const d = await nonRetryableOnConfigError(() => finalizeStage(input.work_dir, input.stage_index));
       return { docs_in: d.docs_in, docs_out: d.docs_out };
     },
 
     async buildCatalog(input: { work_dir: string; timing: RunTiming }): Promise<string> {
-      return buildCatalog(input.work_dir, input.timing);
+      return nonRetryableOnConfigError(() => buildCatalog(input.work_dir, input.timing));
     },
 
     async publishRelease(work_dir: string): Promise<number> {
-      return (await publishRelease(work_dir)).version;
+      return (await nonRetryableOnConfigError(() => publishRelease(work_dir))).version;
     },
 
     summarize(input: { work_dir: string; seconds: number }): Promise<RunSummary> {
-      return summarizeRun(input.work_dir, 'temporal', input.seconds);
+      return nonRetryableOnConfigError(() => summarizeRun(input.work_dir, 'temporal', input.seconds));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlainUri } from '../uri.js';
 
 /**
  * `warc`: WARC 1.0/1.1 `response`, `resource` and `conversion` records (HTML is reduced to its main
@@ -10,7 +11,7 @@ export type InputFormat = z.infer<typeof InputFormat>;
 
 export const IngestInput = z.strictObject({
   /** A path, glob (`*`, `**`) or s3:// prefix. Relative paths resolve against the pipeline file's directory. */
-  uri: z.string().min(1),
+  uri: PlainUri,
   format: InputFormat,
   /** SPDX id or free tag recorded for every document from this input, unless a licence rule matches. */
   license: z.string().nullable().default(null),
@@ -43,7 +44,7 @@ export type LicenseRule = z.infer<typeof LicenseRule>;
 
 /** A file or S3 object of blocked domains (subdomains included) or URLs (and everything under them), one per line. */
 export const Blocklist = z.strictObject({
-  uri: z.string().min(1),
+  uri: PlainUri,
   kind: z.enum(['domain', 'url']),
 });
 
@@ -58,6 +59,12 @@ export const IngestConfig = z.strictObject({
   task_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
   /** Records larger than this are reported and skipped rather than loaded (bytes). */
   max_record_bytes: z.number().int().positive().default(16 * 1024 * 1024),
+  /**
+   * What one gzip member or zstd stream of a JSONL file may inflate to (bytes); past it the member is
+   * reported as oversized and skipped, so a decompression bomb (kilobytes that inflate to terabytes)
+   * cannot exhaust a task's memory. WARC/WET/ARC members are capped by max_record_bytes instead.
+   */
+  max_decompressed_bytes: z.number().int().positive().max(2 ** 31).default(2 ** 31),
   /**
    * Parsing work one page's HTML extraction may take, in work units (one per element and text run,
    * plus the depth of open elements at each tag); a page over it is dropped as

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlainUri } from '../uri.js';
 import { TokenizerName } from './shard.js';
 
 /**
@@ -15,7 +16,7 @@ const TemplateBackend = z.strictObject({ kind: z.literal('template') });
 export const OpenAiBackend = z.strictObject({
   kind: z.literal('openai'),
   /** Base of an OpenAI-compatible API, e.g. http://localhost:8000/v1 (vLLM), https://api.openai.com/v1. */
-  base_url: z.url(),
+  base_url: z.url().pipe(PlainUri),
   model: z.string().min(1),
   /** Name of the environment variable holding the API key; the key itself never enters config, cache or provenance. */
   api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).nullable().default(null),

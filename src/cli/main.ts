@@ -8,7 +8,8 @@ import { ConfigError, loadPipeline, pipelineJsonSchema } from '../pipeline.js';
 import { auditCommand, traceCommand } from './audit.js';
 import { formatSummary, progressPrinter } from './progress.js';
 import { diffCommand, forgetCommand, verifyCommand } from './release.js';
-import { newRunId } from './run-id.js';
+import { redact } from '../secrets.js';
+import { checkRunId, newRunId } from './run-id.js';
 
 const USAGE = `corpusflow: web crawls to deduplicated, tokenized WebDataset shards, with provenance
 
@@ -159,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
       const { spec, baseDir } = await needFile();
       const { submitRun } = await import('../../temporal/client.js');
       const summary = await submitRun(
-        { run_id: values['run-id'] ?? newRunId(spec.name), pipeline: spec, base_dir: baseDir, out: outRoot(values.out) },
+        { run_id: checkRunId(values['run-id'] ?? newRunId(spec.name)), pipeline: spec, base_dir: baseDir, out: outRoot(values.out) },
         { address, namespace: values.namespace, taskQueue: values['task-queue'], onProgress: progressPrinter() },
       );
       return finish(summary, values.json, values.strict);
@@ -216,7 +217,7 @@ main(process.argv.slice(2)).then(
     const e = err as Error;
     // A ConfigError thrown in a task thread arrives as a TaskError carrying the same name.
     const config = e instanceof ConfigError || e.name === 'ConfigError';
-    process.stderr.write(`corpusflow: ${config ? e.message : (e.stack ?? e.message)}\n`);
+    process.stderr.write(redact(`corpusflow: ${config ? e.message : (e.stack ?? e.message)}\n`));
     process.exitCode = config ? 2 : 1;
   },
 );

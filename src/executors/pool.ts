@@ -8,6 +8,19 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * Heap cap of one task thread (MB), from CORPUSFLOW_TASK_MEMORY_MB: a task that needs more fails with
+ * a message naming the setting instead of taking the whole process (and its sibling tasks) down.
+ * 4 GiB holds a default 256 MiB task slice with room for its documents and Parquet buffers.
+ */
+export function taskMemoryMb(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CORPUSFLOW_TASK_MEMORY_MB;
+  if (raw === undefined || raw === '') return 4096;
+  const mb = Number(raw);
+  if (!Number.isInteger(mb) || mb < 64) throw new Error(`CORPUSFLOW_TASK_MEMORY_MB: expected a whole number of MB, at least 64, got ${JSON.stringify(raw)}`);
+  return mb;
+}
+
 /** An error from a task thread, keeping the thrower's name (ConfigError stays non-retryable). */
 export class TaskError extends Error {
   constructor(name: string, message: string, stack?: string) {
@@ -33,7 +46,7 @@ export class TaskPool {
   }
 
   private spawn(): void {
-    const worker = new Worker(new URL('./task-thread.js', import.meta.url));
+    const worker = new Worker(new URL('./task-thread.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: taskMemoryMb() } });
     worker.on('message', (msg: { id: number; result?: unknown; error?: { name: string; message: string; stack?: string } }) => {
       const job = this.running.get(worker);
       this.running.delete(worker);
@@ -44,12 +57,14 @@ export class TaskPool {
       }
       this.dispatch();
     });
-    worker.on('error', (err) => {
+    worker.on('error', (err: NodeJS.ErrnoException) => {
       // A crashed thread fails its task and is replaced, so the pool keeps its size.
       const job = this.running.get(worker);
       this.running.delete(worker);
       this.all.splice(this.all.indexOf(worker), 1);
-      job?.reject(err);
+      job?.reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? new TaskError('TaskMemoryExceeded', `task ${job.ref.stage_index}/${job.ref.phase}/${job.ref.task_index} ran out of memory: a task's heap is capped at ${taskMemoryMb()} MB (CORPUSFLOW_TASK_MEMORY_MB); raise it, or lower task_bytes or max_record_bytes`)
+        : err);
       this.spawn();
       this.dispatch();
     });

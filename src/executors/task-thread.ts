@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { TaskRef } from '../../schemas/run.js';
 import { executeTask } from '../run/execute.js';
+import { redact } from '../secrets.js';
 
 /** Worker-thread entry: runs tasks sent by TaskPool, one at a time, off the caller's event loop. */
 if (!parentPort) throw new Error('task-thread must run as a worker thread');
@@ -10,7 +11,7 @@ port.on('message', (msg: { id: number; ref: TaskRef }) => {
     (result) => port.postMessage({ id: msg.id, result }),
     (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
-      port.postMessage({ id: msg.id, error: { name: e.name, message: e.message, stack: e.stack } });
+      port.postMessage({ id: msg.id, error: { name: e.name, message: redact(e.message), stack: e.stack && redact(e.stack) } });
     },
   );
 });

@@ -25,6 +25,12 @@ FROM documents d LEFT JOIN samples s USING (doc_id) GROUP BY ALL ORDER BY docume
     description: 'per stage and rule: how many documents it dropped',
     sql: 'SELECT stage, rule, reason, documents FROM drop_reasons',
   },
+  limits: {
+    description: 'per stage: records and documents skipped because they hit a size, depth or time limit',
+    sql: `SELECT stage, reason AS limit_hit, count(*) AS documents FROM doc_events
+WHERE action = 'drop' AND reason IN ('oversized_record', 'extraction_timeout', 'html_too_deep')
+GROUP BY ALL ORDER BY stage, limit_hit`,
+  },
   dropped: {
     description: 'every dropped document with the stage, rule and reason, and its source',
     sql: `SELECT stage, rule, reason, doc_id, url, source_uri, source_offset FROM dropped_documents

@@ -16,12 +16,15 @@ export function npyBytes(values: Uint16Array | Uint32Array): Buffer {
 
 /** The tokens of a 1-D `<u2` or `<u4` .npy as `npyBytes` writes it (copied, so the result is aligned). */
 export function readNpy(npy: Buffer): Uint16Array | Uint32Array {
-  if (npy.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error('not a .npy file');
+  if (npy.length < 10 || npy.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error('not a .npy file');
   const headerEnd = 10 + npy.readUInt16LE(8);
+  if (headerEnd > npy.length) throw new Error('.npy header runs past the end of the file');
   const header = npy.toString('latin1', 10, headerEnd);
   const descr = /'descr': '(<u[24])'/.exec(header)?.[1];
   if (!descr) throw new Error(`unsupported .npy dtype: ${header.trim()}`);
   const body = npy.subarray(headerEnd);
+  const width = descr === '<u2' ? 2 : 4;
+  if (body.length % width !== 0) throw new Error(`.npy body of ${body.length} bytes is not a whole number of ${descr} values`);
   const copy = new Uint8Array(body);
   return descr === '<u2' ? new Uint16Array(copy.buffer) : new Uint32Array(copy.buffer);
 }

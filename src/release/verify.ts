@@ -1,6 +1,6 @@
 import { ReleaseManifest } from '../../schemas/release.js';
 import { sha256Hex } from '../hash.js';
-import { ConfigError } from '../pipeline.js';
+import { ConfigError, describeIssues } from '../pipeline.js';
 import { joinUri, storageFor } from '../storage/index.js';
 import { readNpy } from './npy.js';
 import { readTar, TarError, type TarMember } from './tar-read.js';
@@ -19,7 +19,10 @@ export async function readManifest(release: string): Promise<ReleaseManifest> {
   const storage = storageFor(uri);
   // A user naming the wrong folder: exit 2 with the message, as for a bad pipeline file.
   if (!(await storage.exists(uri))) throw new ConfigError(`no manifest.json in ${release}: not a finished release`);
-  return ReleaseManifest.parse(JSON.parse((await storage.read(uri)).toString('utf8')));
+  // A manifest comes with a copied release: a name in it that leaves the folder is refused here.
+  const parsed = ReleaseManifest.safeParse(JSON.parse((await storage.read(uri)).toString('utf8')));
+  if (!parsed.success) throw new ConfigError(`${uri}: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
 }
 
 /** Group tar members into WebDataset samples: the key is the name up to its first dot. */
@@ -35,8 +38,12 @@ export function samplesOf(members: TarMember[]): Map<string, Map<string, Buffer>
   return samples;
 }
 
-/** Check one shard's members: every sample has its tokens and JSON, and they agree on the token count. */
-function checkSamples(name: string, tar: Buffer, problems: string[]): { samples: number; tokens: number } {
+/**
+ * Check one shard's members: every sample has its tokens and JSON, and they agree on the token count.
+ * A member that does not parse is a problem of its shard, never an exception: verify exists to judge
+ * shards that may have been tampered with.
+ */
+export function checkSamples(name: string, tar: Buffer, problems: string[]): { samples: number; tokens: number } {
   let members: TarMember[];
   try {
     members = readTar(tar);
@@ -55,10 +62,17 @@ function checkSamples(name: string, tar: Buffer, problems: string[]): { samples:
       problems.push(`${name}: sample ${key} has members [${[...files.keys()].join(', ')}], expected json and tokens.npy (and optionally loss_mask.npy)`);
       continue;
     }
-    const count = readNpy(npy).length;
-    if (mask && readNpy(mask).length !== count) problems.push(`${name}: sample ${key} has ${readNpy(mask).length} loss-mask values for ${count} tokens`);
-    const meta = JSON.parse(json.toString('utf8')) as { tokens: number };
-    if (meta.tokens !== count) problems.push(`${name}: sample ${key} says ${meta.tokens} tokens, its .npy holds ${count}`);
+    let count: number, meta: { tokens?: unknown }, maskCount: number | null;
+    try {
+      count = readNpy(npy).length;
+      maskCount = mask ? readNpy(mask).length : null;
+      meta = JSON.parse(json.toString('utf8')) as { tokens?: unknown };
+    } catch (e) {
+      problems.push(`${name}: sample ${key} does not parse (${(e as Error).message})`);
+      continue;
+    }
+    if (maskCount !== null && maskCount !== count) problems.push(`${name}: sample ${key} has ${maskCount} loss-mask values for ${count} tokens`);
+    if (meta?.tokens !== count) problems.push(`${name}: sample ${key} says ${meta.tokens} tokens, its .npy holds ${count}`);
     tokens += count;
   }
   return { samples: samples.size, tokens };

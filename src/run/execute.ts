@@ -7,6 +7,7 @@ import { documentRow, readDocuments, REJECTED_COLUMNS, writeDocuments } from '..
 import { writeParquet, type Row } from '../parts/parquet.js';
 import { Fragment } from '../provenance/fragment.js';
 import type { GlobalStage, MapStage, SourceStage } from '../stage.js';
+import { redact } from '../secrets.js';
 import { readJson, storageFor } from '../storage/index.js';
 import { partUri, planUri, rejectedUri, resultUri, stageDir, tasksUri } from './paths.js';
 
@@ -133,7 +134,8 @@ async function runSource(
     const nth = badAt.get(item.offset) ?? 0;
     badAt.set(item.offset, nth + 1);
     const id = sha256Hex(`${spec.source_key}\u0000bad\u0000${item.offset}\u0000${nth}`).slice(0, 32);
-    const detail = { uri: spec.uri, offset: item.offset, message: item.message };
+    const message = redact(item.message);
+    const detail = { uri: spec.uri, offset: item.offset, message };
     fragment.row('documents', {
       doc_id: id, source_uri: spec.uri, source_offset: item.offset, record_id: item.record_id, url: item.url,
       domain: domainOf(item.url), fetch_date: null, license, status: 'bad', text_bytes: null, content_type: null, http_status: null,
@@ -141,7 +143,7 @@ async function runSource(
     const doc: Document = { id, text: '', url: item.url, source: { uri: spec.uri, offset: item.offset, record_id: item.record_id, fetch_date: null, license }, meta: {} };
     drop(tally, fragment, rejected, doc, item.reason, detail, def.name);
     tally.bad_records++;
-    if (tally.errors.length < MAX_REPORTED_ERRORS) tally.errors.push({ uri: spec.uri, offset: item.offset, reason: item.reason, message: item.message });
+    if (tally.errors.length < MAX_REPORTED_ERRORS) tally.errors.push({ uri: spec.uri, offset: item.offset, reason: item.reason, message });
   }
   tally.outputs.push(await writeDocuments(storageFor(dir), partUri(dir, task), docs));
   tally.rejected.push(await writeParquet(storageFor(dir), rejectedUri(dir, task), REJECTED_COLUMNS, rejected));

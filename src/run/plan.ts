@@ -1,7 +1,9 @@
-import { DatasetManifest, RunPlan, type TaskSpec } from '../../schemas/run.js';
+import { DatasetManifest, RunId, RunPlan, type TaskSpec } from '../../schemas/run.js';
 import type { PipelineSpec } from '../../schemas/pipeline.js';
 import { stageDefinition } from '../../stages/index.js';
 import { canonicalJson, configHash, sha256Hex } from '../hash.js';
+import { ConfigError } from '../pipeline.js';
+import { hasUserinfo } from '../secrets.js';
 import { phasesOf } from '../stage.js';
 import { joinUri, readJson, storageFor } from '../storage/index.js';
 import { CODE_VERSION } from '../version.js';
@@ -29,6 +31,10 @@ async function nextVersion(out: string, name: string): Promise<{ version: number
 
 /** Fix everything about a run up front and store it where every worker can read it. */
 export async function createRun(req: RunRequest): Promise<RunPlan> {
+  // Checked before the id names a folder: `..` would put runs/<id>/ at the output root.
+  const id = RunId.safeParse(req.run_id);
+  if (!id.success) throw new ConfigError(`--run-id ${JSON.stringify(req.run_id)}: ${id.error.issues[0]?.message}`);
+  if (hasUserinfo(req.out)) throw new ConfigError('--out: credentials may not be written into the output URI (it is stored in provenance): set them in the environment');
   const work_dir = joinUri(req.out, 'runs', req.run_id);
   const existing = planUri(work_dir);
   if (await storageFor(existing).exists(existing)) return loadPlan(work_dir); // a resubmitted run keeps its plan

@@ -33,6 +33,11 @@ export function resetStorageCache(): void {
  */
 export function joinUri(base: string, ...parts: string[]): string {
   const segs = parts.filter((p) => p !== '');
+  // Parts come from names (runs, pipelines, shards, manifests): none may climb out of `base`.
+  // S3 keeps `..` literally, but servers that map keys to files (and any later download) do not.
+  for (const p of segs) {
+    if (p.split(/[\\/]/).some((s) => s === '..' || s === '.')) throw new PathEscapeError(`${JSON.stringify(p)} would leave ${base}: a name may not contain "." or ".." segments`);
+  }
   if (base.startsWith('s3://')) {
     const trimmed = [base.replace(/\/+$/, ''), ...segs.map((p) => p.replace(/^\/+|\/+$/g, ''))];
     return trimmed.filter((p) => p !== '').join('/');
@@ -41,6 +46,11 @@ export function joinUri(base: string, ...parts: string[]): string {
     return pathToFileURL(path.join(fileURLToPath(base), ...segs)).href;
   }
   return path.join(base, ...segs);
+}
+
+/** A name built from input tried to leave its output prefix: the user's input to fix, so it exits 2 as a ConfigError does. */
+export class PathEscapeError extends Error {
+  override name = 'ConfigError';
 }
 
 /** Parse a JSON object the run stored (plans, task lists, results, manifests); callers validate it with zod. */

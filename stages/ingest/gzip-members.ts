@@ -13,6 +13,8 @@ export interface GzipMember {
 
 export const MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const FHCRC = 2, FEXTRA = 4, FNAME = 8, FCOMMENT = 16, RESERVED = 0xe0;
+/** Longest file name or comment taken as part of a member header (real ones are a few dozen bytes). */
+const MAX_HEADER_STRING = 64 * 1024;
 
 export function isGzip(buf: Buffer): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
@@ -37,7 +39,8 @@ export function headerLength(buf: Buffer, pos: number): number {
   }
   for (const flag of [FNAME, FCOMMENT]) {
     if (flags & flag) {
-      const end = buf.indexOf(0, p);
+      // Searched within a window: scanning to the end of the file for every false header is quadratic.
+      const end = buf.subarray(0, p + MAX_HEADER_STRING).indexOf(0, p);
       if (end < 0) return -1;
       p = end + 1;
     }
@@ -51,18 +54,23 @@ export function headerLength(buf: Buffer, pos: number): number {
  * matching CRC32 and size, or that runs to the end of the bytes at hand or past the size cap without
  * error (it may continue beyond a task's slice of the file).
  */
-function soundMemberAt(buf: Buffer, at: number, maxBytes: number): boolean {
+function soundMemberAt(buf: Buffer, at: number, maxBytes: number, budget: ResyncBudget = { candidates: 1, bytes: Infinity }): boolean {
   const header = headerLength(buf, at);
   if (header < 0) return false;
+  const cap = Math.min(maxBytes, budget.bytes);
   let out: { data: Buffer; consumed: number };
   try {
-    out = inflatePartial(buf.subarray(at + header), maxBytes);
+    out = inflatePartial(buf.subarray(at + header), cap);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') return false;
+    if (cap < maxBytes) throw new ResyncExhausted(at);
+    return true;
   }
   const trailer = at + header + out.consumed;
   if (trailer + 8 > buf.length) return true;
-  return buf.readUInt32LE(trailer) === zlib.crc32(out.data) && buf.readUInt32LE(trailer + 4) === out.data.length % 2 ** 32;
+  const sound = buf.readUInt32LE(trailer) === zlib.crc32(out.data) && buf.readUInt32LE(trailer + 4) === out.data.length % 2 ** 32;
+  if (!sound) budget.bytes -= out.data.length;
+  return sound;
 }
 
 /**
@@ -71,11 +79,38 @@ function soundMemberAt(buf: Buffer, at: number, maxBytes: number): boolean {
  * CRC32. Resynchronising after damage and finding the first member of a task's slice use this one
  * rule, so a file read in slices gives exactly what it gives read whole.
  */
-export function nextSoundMember(buf: Buffer, from: number, maxBytes: number): number {
+export function nextSoundMember(buf: Buffer, from: number, maxBytes: number, budget: ResyncBudget = resyncBudget()): number {
   for (let at = buf.indexOf(MAGIC, from); at >= 0; at = buf.indexOf(MAGIC, at + 1)) {
-    if (soundMemberAt(buf, at, maxBytes)) return at;
+    if (budget.candidates <= 0) throw new ResyncExhausted(at);
+    if (soundMemberAt(buf, at, maxBytes, budget)) return at;
+    budget.candidates--;
   }
   return -1;
+}
+
+/**
+ * Each false candidate costs an inflate attempt (about a millisecond, mostly zlib set-up), and a
+ * hostile file can repeat the three magic bytes every third byte (millions of attempts) or put them
+ * before long deflate streams that end with a wrong CRC. By chance a false header occurs once per
+ * 16 MB, and resynchronising after real damage meets one or two: a file that makes one reader try a
+ * hundred, or inflate 64 MiB in vain, was made to stall it, and the rest of that file is skipped.
+ */
+export interface ResyncBudget {
+  candidates: number;
+  bytes: number;
+}
+const MAX_FALSE_CANDIDATES = 100;
+const MAX_FALSE_BYTES = 64 * 2 ** 20;
+
+/** The false-candidate budget of one reader of one file. */
+export function resyncBudget(): ResyncBudget {
+  return { candidates: MAX_FALSE_CANDIDATES, bytes: MAX_FALSE_BYTES };
+}
+
+export class ResyncExhausted extends Error {
+  constructor(readonly at: number) {
+    super(`more than ${MAX_FALSE_CANDIDATES} false gzip member headers or ${MAX_FALSE_BYTES} bytes inflated from them: the rest of the file is skipped`);
+  }
 }
 
 /** Which members of a file a reader owns: `buf` holds the file from byte `base` on. */
@@ -101,8 +136,18 @@ export interface MemberSlice {
  * skipped without being inflated, so one huge record cannot exhaust memory.
  */
 export function* gzipMembers(buf: Buffer, slice: Partial<MemberSlice> = {}): Generator<GzipMember> {
+  try {
+    yield* walkMembers(buf, slice);
+  } catch (err) {
+    if (!(err instanceof ResyncExhausted)) throw err;
+    yield { offset: (slice.base ?? 0) + err.at, data: Buffer.alloc(0), error: err.message, oversized: false };
+  }
+}
+
+function* walkMembers(buf: Buffer, slice: Partial<MemberSlice>): Generator<GzipMember> {
   const { maxBytes = 2 ** 31, base = 0, start = 0, end = Infinity } = slice;
-  const nextMember = (from: number) => nextSoundMember(buf, from, maxBytes);
+  const budget = resyncBudget();
+  const nextMember = (from: number) => nextSoundMember(buf, from, maxBytes, budget);
   let pos = start > 0 ? nextMember(start - base) : 0;
   if (pos < 0) return;
   const bad = (offset: number, error: string, data: Buffer = Buffer.alloc(0), oversized = false): GzipMember => ({ offset: base + offset, data, error, oversized });

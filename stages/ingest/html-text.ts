@@ -27,6 +27,16 @@ export interface ExtractionLimits {
   backstopMs: number;
 }
 
+/** The markup nests deeper than MAX_DEPTH open elements: extraction stops there. */
+export class NestingTooDeep extends Error {}
+
+/**
+ * htmlparser2 keeps open elements in an array it shifts at the front, so each tag costs time in
+ * the nesting depth and 100 000 nested `<div>`s take minutes. Blink stops building its tree at
+ * 512 levels (kMaximumHTMLParserDOMTreeDepth); twice that leaves every real page whole.
+ */
+export const MAX_DEPTH = 1024;
+
 /** Subtrees that never hold main text. */
 const SKIP_TAGS = new Set([
   'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'select', 'button',
@@ -89,7 +99,7 @@ function isBoilerplate(name: string, attribs: Record<string, string>): boolean {
  * (jusText's idea: long enough, not mostly link text, not a boilerplate line), with headings kept when
  * text follows them. When the page marks its main content (`<article>`, `<main>`, `role=main`) and it
  * holds enough text, only that content is kept. Throws ExtractionOverBudget past `limits.maxWork`
- * work units, and ExtractionTimeout past `limits.backstopMs`.
+ * work units, NestingTooDeep past MAX_DEPTH open elements, and ExtractionTimeout past `limits.backstopMs`.
  */
 export function htmlToText(html: string, limits: ExtractionLimits): ExtractedPage {
   const deadline = performance.now() + limits.backstopMs;
@@ -142,6 +152,7 @@ export function htmlToText(html: string, limits: ExtractionLimits): ExtractedPag
         if (flags & CONTAINER) containers++;
         if (flags & PRE) pre++;
         stack.push(flags);
+        if (stack.length > MAX_DEPTH) throw new NestingTooDeep(`HTML nests more than ${MAX_DEPTH} elements deep`);
       },
       ontext(data) {
         work++;

@@ -57,7 +57,8 @@ export const ingest: SourceStage<IngestConfig> = {
     const slice = task.range ? { base: task.range.read_start, start: task.range.start, end: task.range.end } : { base: 0, start: 0, end: Infinity };
     const src: ReadInput = {
       uri: task.uri, source_key: task.source_key, bytes, input, policy, slice,
-      max_record_bytes: config.max_record_bytes, html_work_budget: config.html_work_budget, html_time_budget_ms: config.html_time_budget_ms,
+      max_record_bytes: config.max_record_bytes, max_decompressed_bytes: config.max_decompressed_bytes,
+      html_work_budget: config.html_work_budget, html_time_budget_ms: config.html_time_budget_ms,
     };
     if (input.format === 'parquet') {
       for await (const item of readParquetRows(src, storage(task.uri))) yield withPolicy(src, item);

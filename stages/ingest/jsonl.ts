@@ -2,13 +2,7 @@ import { documentId } from '../../src/hash.js';
 import { gunzipStream } from './gzip-stream.js';
 import { LineSplitter, type Line } from './line-splitter.js';
 import { decodeUtf8, gzipInput, type ReadInput, type SourceItem } from './records.js';
-import { zstdFramePieces, zstdFrames } from './zstd-frames.js';
-
-const ZSTD_MAGIC = 0xfd2fb528;
-
-function isZstd(bytes: Buffer): boolean {
-  return bytes.length >= 4 && bytes.readUInt32LE(0) === ZSTD_MAGIC;
-}
+import { isZstd, ZstdTooLarge, zstdFramePieces, zstdFrames, zstdWindowProblem } from './zstd-frames.js';
 
 /**
  * JSON Lines, plain, zstd or gzip (one or many members). A record's offset is its line start in a plain
@@ -26,7 +20,7 @@ export function* readJsonl(src: ReadInput): Generator<SourceItem> {
     return;
   }
   let lines: LineSplitter | null = null;
-  for (const event of gunzipStream(src.bytes)) {
+  for (const event of gunzipStream(src.bytes, src.max_decompressed_bytes)) {
     if (event.kind === 'data') {
       lines ??= new LineSplitter(src.max_record_bytes);
       yield* streamedLines(src, lines.push(event.data), event.offset);
@@ -35,18 +29,26 @@ export function* readJsonl(src: ReadInput): Generator<SourceItem> {
     // The partial last line of a damaged member belongs to the member's error.
     if (!event.error && lines) yield* streamedLines(src, lines.end(), event.offset);
     lines = null;
-    if (event.error) yield { kind: 'bad', offset: event.offset, reason: 'corrupt_gzip', message: event.error, record_id: null, url: null };
+    if (event.oversized) yield { kind: 'bad', offset: event.offset, reason: 'oversized_record', message: `${event.error} (max_decompressed_bytes)`, record_id: null, url: null };
+    else if (event.error) yield { kind: 'bad', offset: event.offset, reason: 'corrupt_gzip', message: event.error, record_id: null, url: null };
   }
 }
 
 function* zstdLines(src: ReadInput): Generator<SourceItem> {
   const walk = zstdFrames(src.bytes);
   for (const frame of walk.frames) {
+    const bytes = src.bytes.subarray(frame.start, frame.end);
+    const window = zstdWindowProblem(bytes);
+    if (window) {
+      yield { kind: 'bad', offset: frame.start, reason: 'oversized_record', message: window, record_id: null, url: null };
+      continue;
+    }
     const lines = new LineSplitter(src.max_record_bytes);
     try {
-      for (const piece of zstdFramePieces(src.bytes.subarray(frame.start, frame.end))) yield* streamedLines(src, lines.push(piece), frame.start);
+      for (const piece of zstdFramePieces(bytes, src.max_decompressed_bytes)) yield* streamedLines(src, lines.push(piece), frame.start);
     } catch (err) {
-      yield { kind: 'bad', offset: frame.start, reason: 'corrupt_zstd', message: `zstd frame cannot be decoded (${(err as Error).message})`, record_id: null, url: null };
+      if (err instanceof ZstdTooLarge) yield { kind: 'bad', offset: frame.start, reason: 'oversized_record', message: `${err.message} (max_decompressed_bytes)`, record_id: null, url: null };
+      else yield { kind: 'bad', offset: frame.start, reason: 'corrupt_zstd', message: `zstd frame cannot be decoded (${(err as Error).message})`, record_id: null, url: null };
       continue;
     }
     yield* streamedLines(src, lines.end(), frame.start);

@@ -36,16 +36,30 @@ async function ownedRows(conn: Awaited<ReturnType<typeof duck>>, file: string, s
  * string is reported as `missing_text`. A large file is split by row groups (see `ownedRows`).
  */
 export async function* readParquetRows(src: ReadInput, storage: Storage): AsyncGenerator<SourceItem> {
-  const { text_field, id_field, url_field, license } = src.input;
   const file = await storage.localPath(src.uri);
+  let items: SourceItem[];
+  try {
+    items = await parquetItems(src, file);
+  } catch (err) {
+    // DuckDB refuses a corrupt file (bad footer, thrift, page or codec) with an error: the file is
+    // one bad record, reported and skipped, not a failed task.
+    yield badItem(0, 'malformed_record', `Parquet file cannot be read (${(err as Error).message.split('\n')[0]})`);
+    return;
+  }
+  yield* items;
+}
+
+async function parquetItems(src: ReadInput, file: string): Promise<SourceItem[]> {
+  const { text_field, id_field, url_field, license } = src.input;
+  const items: SourceItem[] = [];
   const conn = await duck();
   const rows = await ownedRows(conn, file, src.slice);
-  if (rows && rows[0] === rows[1]) return;
+  if (rows && rows[0] === rows[1]) return items;
   const columns = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)).getRowObjectsJS().map((r) => String(r.column_name));
   if (!columns.includes(text_field)) {
-    if (rows && src.slice.start > 0) return; // reported once, by the first slice
-    yield badItem(0, 'missing_text', `the file has no column "${text_field}" (columns: ${columns.slice(0, 20).join(', ')})`);
-    return;
+    if (rows && src.slice.start > 0) return items; // reported once, by the first slice
+    items.push(badItem(0, 'missing_text', `the file has no column "${text_field}" (columns: ${columns.slice(0, 20).join(', ')})`));
+    return items;
   }
   const pick = (name: string | null) => (name && columns.includes(name) ? `CAST(${ident(name)} AS VARCHAR)` : 'NULL');
   const reader = await conn.runAndReadAll(
@@ -58,10 +72,10 @@ export async function* readParquetRows(src: ReadInput, storage: Storage): AsyncG
     const recordId = typeof r.id === 'string' ? r.id : null;
     const url = typeof r.url === 'string' ? r.url : null;
     if (typeof r.text !== 'string' || r.text_type !== 'VARCHAR') {
-      yield badItem(row, 'missing_text', `row ${row}: column "${text_field}" is ${r.text === null ? 'null' : String(r.text_type)}, not text`, recordId, url);
+      items.push(badItem(row, 'missing_text', `row ${row}: column "${text_field}" is ${r.text === null ? 'null' : String(r.text_type)}, not text`, recordId, url));
       continue;
     }
-    yield {
+    items.push({
       kind: 'doc',
       doc: {
         id: recordId ? documentId(src.source_key, `id:${recordId}`) : documentId(src.source_key, `row:${row}`),
@@ -70,6 +84,7 @@ export async function* readParquetRows(src: ReadInput, storage: Storage): AsyncG
         source: { uri: src.uri, offset: row, record_id: recordId, fetch_date: null, license },
         meta: {},
       },
-    };
+    });
   }
+  return items;
 }

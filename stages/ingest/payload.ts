@@ -1,7 +1,7 @@
 import type { Document, DocumentMeta } from '../../schemas/document.js';
 import type { RecordInfo } from '../../src/stage.js';
 import { decodePayload } from './charset.js';
-import { ExtractionOverBudget, ExtractionTimeout, htmlToText } from './html-text.js';
+import { ExtractionOverBudget, ExtractionTimeout, htmlToText, MAX_DEPTH, NestingTooDeep } from './html-text.js';
 import { charsetParam, mediaType, type HttpResponse } from './http.js';
 import { headerOptOut, metaOptOut } from './opt-out.js';
 import { badItem, type ReadInput, type SourceItem } from './records.js';
@@ -71,6 +71,7 @@ export function payloadItem(src: ReadInput, p: Payload): SourceItem {
     if (err instanceof ExtractionOverBudget) return dropped('extraction_over_budget', { message: err.message, html_chars: decoded.text.length });
     // The one drop that depends on the machine: said so in its detail, so an audit can tell.
     if (err instanceof ExtractionTimeout) return dropped('extraction_timeout', { message: err.message, html_chars: decoded.text.length, wall_clock: true });
+    if (err instanceof NestingTooDeep) return dropped('html_too_deep', { max_depth: MAX_DEPTH, html_chars: decoded.text.length });
     throw err;
   }
   const metaSignal = metaOptOut(page);

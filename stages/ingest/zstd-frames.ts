@@ -3,6 +3,47 @@ import { Decompress } from 'fzstd';
 const FRAME_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0, SKIPPABLE_MAGIC = 0x184d2a50;
 
+export function isZstd(bytes: Buffer): boolean {
+  return bytes.length >= 4 && bytes.readUInt32LE(0) === FRAME_MAGIC;
+}
+
+/**
+ * fzstd allocates the window a frame header declares before decoding a byte: ten bytes can ask for
+ * a gigabyte (a fuzz finding). The reference decoder refuses windows over 2^27 bytes unless told
+ * otherwise (ZSTD_WINDOWLOG_LIMIT_DEFAULT, the `--long` switch), and so does this reader.
+ */
+const MAX_WINDOW = 2 ** 27;
+
+/** Window size a frame declares (RFC 8878 §3.1.1.1.2), or null when its header is cut short. */
+function frameWindow(b: Buffer): number | null {
+  if (b.length < 5) return null;
+  const fhd = b[4] as number;
+  if (!(fhd & 0x20)) {
+    const wd = b[5];
+    if (wd === undefined) return null;
+    const base = 2 ** (10 + (wd >> 3));
+    return base + (base / 8) * (wd & 7);
+  }
+  // A single-segment frame's window is its content size, stored in 1, 2, 4 or 8 bytes after the dictionary id.
+  const fcsBytes = [1, 2, 4, 8][fhd >> 6] as number;
+  const at = 5 + ([0, 1, 2, 4][fhd & 3] as number);
+  if (b.length < at + fcsBytes) return null;
+  if (fcsBytes === 8) return Number(b.readBigUInt64LE(at));
+  const v = b.readUIntLE(at, fcsBytes);
+  return fcsBytes === 2 ? v + 256 : v;
+}
+
+/** Why a frame must not be decoded, or null: its window is over what zstd decoders allow by default. */
+export function zstdWindowProblem(frame: Buffer): string | null {
+  const window = frameWindow(frame);
+  return window !== null && window > MAX_WINDOW
+    ? `zstd frame asks for a ${window}-byte window, over the ${MAX_WINDOW} bytes zstd decoders allow by default`
+    : null;
+}
+
+/** A frame inflates past its cap: decoding stopped there, before the output was held in memory. */
+export class ZstdTooLarge extends Error {}
+
 export type ZstdFrameWalk = { frames: { start: number; end: number }[]; error: { offset: number; message: string } | null };
 
 /**
@@ -52,11 +93,15 @@ const INPUT_PIECE = 64 * 1024;
 
 /**
  * One frame decompressed a block at a time: memory is the frame's window, not its content size.
- * Throws as fzstd does on corrupt data.
+ * Throws as fzstd does on corrupt data, and ZstdTooLarge as soon as the output passes `maxBytes`:
+ * a few KB of RLE blocks can declare terabytes, so the cap is checked as each block is decoded.
  */
-export function* zstdFramePieces(frame: Buffer): Generator<Buffer> {
+export function* zstdFramePieces(frame: Buffer, maxBytes = Infinity): Generator<Buffer> {
   const out: Uint8Array[] = [];
+  let total = 0;
   const decoder = new Decompress((data) => {
+    total += data.length;
+    if (total > maxBytes) throw new ZstdTooLarge(`zstd stream inflates to more than ${maxBytes} bytes`);
     out.push(data);
   });
   for (let at = 0; at < frame.length; at += INPUT_PIECE) {
