@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { RunSummary, type StageProgress } from '../schemas/run.js';
 import type { RunRequest } from '../src/run/plan.js';
-import { pipelineRun, runProgress, stageProgress } from './workflows.js';
+import { pipelineRun, runProgress } from './workflows.js';
 
 export interface SubmitOptions {
   address: string;
@@ -35,11 +35,9 @@ export async function submitRun(request: RunRequest, opts: SubmitOptions): Promi
       try {
         const run = await handle.query(runProgress);
         run.done.forEach(report);
-        if (run.current) {
-          (await client.workflow.getHandle(run.current).query(stageProgress)).forEach(report);
-        }
+        if (run.current) report(run.current);
       } catch {
-        // The child may not exist yet or has just closed: the next poll catches up.
+        // The run may be between executions (continue-as-new) or just closed: the next poll catches up.
       }
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, opts.pollMs ?? 300))]);
     }
@@ -62,7 +60,7 @@ export interface RunStatus {
   seconds: number;
   /** Finished phases, then the running one. */
   phases: StageProgress[];
-  /** Seconds the running stage's current execution has been going (null when none runs). */
+  /** Seconds the running phase has been going (null when none runs). */
   current_seconds: number | null;
 }
 
@@ -72,17 +70,15 @@ export async function runStatus(runId: string, opts: { address: string; namespac
     const client = new Client({ connection, namespace: opts.namespace });
     const handle = client.workflow.getHandle(runId);
     const run = await handle.describe();
-    const end = run.closeTime ?? new Date();
+    const end = run.closeTime?.getTime() ?? Date.now();
     const progress = await handle.query(runProgress);
     const phases = [...progress.done];
     let current_seconds: number | null = null;
     if (progress.current && run.status.name === 'RUNNING') {
-      const child = client.workflow.getHandle(progress.current);
-      const [info, stage] = await Promise.all([child.describe(), child.query(stageProgress)]);
-      phases.push(...stage);
-      current_seconds = (Date.now() - info.startTime.getTime()) / 1000;
+      phases.push(progress.current);
+      current_seconds = progress.current_started_at === null ? null : (Date.now() - progress.current_started_at) / 1000;
     }
-    return { run_id: runId, status: run.status.name, seconds: (end.getTime() - run.startTime.getTime()) / 1000, phases, current_seconds };
+    return { run_id: runId, status: run.status.name, seconds: (end - progress.started_at) / 1000, phases, current_seconds };
   } finally {
     await connection.close();
   }

@@ -56,20 +56,29 @@ test('the temporal and local executors give byte-identical releases for the same
   }
 });
 
-test('a run is one workflow with a child workflow per stage on the real server', async () => {
-  const out = await tempDir('children');
-  const summary = await submitRun(await request(QUICKSTART, out, 'children-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+test('a run is one workflow on the real server: stages inline, planning as local activities, one activity per task and one for the release', async () => {
+  const out = await tempDir('one-workflow');
+  const summary = await submitRun(await request(QUICKSTART, out, 'one-workflow-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
   const connection = await Connection.connect({ address: server.address });
   try {
     const client = new Client({ connection });
-    const run = await client.workflow.getHandle(summary.run_id).describe();
+    const handle = client.workflow.getHandle(summary.run_id);
+    const run = await handle.describe();
     assert.equal(run.status.name, 'COMPLETED');
     assert.equal(run.type, 'pipelineRun');
-    for (const [i, name] of ['ingest', 'langid', 'shard'].entries()) {
-      const child = await client.workflow.getHandle(`${summary.run_id}--${i}-${name}`).describe();
-      assert.equal(child.type, 'stageRun');
-      assert.equal(child.status.name, 'COMPLETED');
-    }
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.ok(!events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes), 'no child workflows');
+    const activities = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const tasks = activities.filter((a) => a === 'runTask').length;
+    assert.deepEqual(activities.filter((a) => a !== 'runTask'), ['publishRun']);
+    const markers = events.filter((e) => e.markerRecordedEventAttributes).length;
+    // createRun, then per phase a planPhase, per stage a finalizeStage (ingest, langid, shard: 4 phases).
+    assert.equal(markers, 1 + 4 + 3);
+    const planned = await Promise.all(['00-ingest/read', '01-langid/map', '02-shard/tokenize', '02-shard/pack'].map(async (p) => {
+      const [dir, phase] = p.split('/') as [string, string];
+      return (JSON.parse(await readFile(join(out, 'runs', summary.run_id, dir, phase, 'tasks.json'), 'utf8')) as unknown[]).length;
+    }));
+    assert.equal(tasks, planned.reduce((a, b) => a + b, 0));
   } finally {
     await connection.close();
   }
