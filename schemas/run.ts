@@ -82,6 +82,8 @@ export const TaskResult = z.object({
   bad_records: z.number().int().nonnegative(),
   outputs: z.array(PartInfo),
   rejected: z.array(PartInfo),
+  /** The task's provenance fragments, one per table it wrote rows to. */
+  provenance: z.array(PartInfo).default([]),
   /** The first few unreadable records, with file and offset, for the CLI to show. */
   errors: z.array(z.object({ uri: z.string(), offset: z.number().int(), reason: z.string(), message: z.string() })),
   /** Stage-specific totals (tokens, shards, input fingerprints …). */

@@ -2,6 +2,7 @@ import { DatasetManifest, RunPlan, type TaskSpec } from '../../schemas/run.js';
 import type { PipelineSpec } from '../../schemas/pipeline.js';
 import { stageDefinition } from '../../stages/index.js';
 import { canonicalJson, configHash, sha256Hex } from '../hash.js';
+import { ConfigError } from '../pipeline.js';
 import { phasesOf } from '../stage.js';
 import { joinUri, readJson, storageFor } from '../storage/index.js';
 import { CODE_VERSION } from '../version.js';
@@ -14,6 +15,8 @@ export interface RunRequest {
   base_dir: string;
   /** Root of runs/ and releases/: a local folder or s3:// prefix. */
   out: string;
+  /** Continue a run that exists under `out` (fail if there is none) rather than start one. */
+  resume?: boolean;
 }
 
 /** The next free release version: versions are immutable, a finished one has a manifest.json. */
@@ -31,13 +34,22 @@ async function nextVersion(out: string, name: string): Promise<{ version: number
 export async function createRun(req: RunRequest): Promise<RunPlan> {
   const work_dir = joinUri(req.out, 'runs', req.run_id);
   const existing = planUri(work_dir);
-  if (await storageFor(existing).exists(existing)) return loadPlan(work_dir); // a resubmitted run keeps its plan
+  const pipeline_hash = sha256Hex(canonicalJson(req.pipeline)).slice(0, 16);
+  if (await storageFor(existing).exists(existing)) {
+    // A resubmitted run keeps its plan, and with it every task result already committed.
+    const plan = await loadPlan(work_dir);
+    if (plan.pipeline_hash !== pipeline_hash) {
+      throw new ConfigError(`run ${req.run_id} was planned from another pipeline (hash ${plan.pipeline_hash}, this one ${pipeline_hash}): resume it with the same pipeline file, or start a new run id`);
+    }
+    return plan;
+  }
+  if (req.resume) throw new ConfigError(`--resume ${req.run_id}: no run with that id under ${joinUri(req.out, 'runs')}`);
   const { version, parent } = await nextVersion(req.out, req.pipeline.name);
   const plan: RunPlan = RunPlan.parse({
     run_id: req.run_id,
     pipeline: req.pipeline,
     base_dir: req.base_dir,
-    pipeline_hash: sha256Hex(canonicalJson(req.pipeline)).slice(0, 16),
+    pipeline_hash,
     code_version: CODE_VERSION,
     work_dir,
     release_dir: joinUri(req.out, 'releases', req.pipeline.name, `v${version}`),
