@@ -23,12 +23,15 @@ export interface RunProgress {
 }
 export const runProgress = defineQuery<RunProgress>('runProgress');
 
-/** Tasks one execution starts before it continues as new, keeping its history far below 51,200 events. */
-export const TASKS_PER_EXECUTION = 2000;
-
 export interface RunOptions {
   /** Tasks in flight at once; at least the fleet's task slots. */
   window?: number;
+  /**
+   * Tasks one execution starts before it continues as new. Each task adds about 6 events
+   * (scheduled, started, completed, and its share of workflow tasks), so 2,000 keeps a history near
+   * 12,000 events, far below Temporal's 51,200-event limit.
+   */
+  tasks_per_execution?: number;
   /** Set when continuing as new: where the previous execution stopped. */
   resume?: RunPosition;
 }
@@ -49,10 +52,11 @@ export interface RunPosition {
  * One run, one workflow: plan, every stage's phases as sliding windows of task activities, then
  * the catalog and the release. Stages run inline rather than as child workflows: a child costs a
  * workflow start and a round trip per stage and buys nothing a stage needs, since the run itself
- * continues as new every TASKS_PER_EXECUTION tasks.
+ * continues as new every `tasks_per_execution` tasks.
  */
 export async function pipelineRun(request: RunRequest, options: RunOptions = {}): Promise<RunSummary> {
   const window = options.window ?? 8;
+  const perExecution = options.tasks_per_execution ?? 2000;
   const at = options.resume;
   const run = at?.run ?? (await control.createRun(request));
   const started = at?.started_at ?? Date.now();
@@ -87,11 +91,11 @@ export async function pipelineRun(request: RunRequest, options: RunOptions = {})
       let failure: unknown = null;
 
       while (next < progress.tasks_total && failure === null) {
-        if (launched >= TASKS_PER_EXECUTION) {
+        if (launched >= perExecution) {
           await condition(() => running === 0 || failure !== null);
           if (failure !== null) break;
           const position: RunPosition = { run, started_at: started, stage: s, phase: p, next_task: next, progress, phase_started_at: currentStartedAt ?? Date.now(), done };
-          await continueAsNew<typeof pipelineRun>(request, { window, resume: position });
+          await continueAsNew<typeof pipelineRun>(request, { window, tasks_per_execution: perExecution, resume: position });
         }
         await condition(() => running < window || failure !== null);
         if (failure !== null) break;

@@ -5,11 +5,13 @@ import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RunSummary } from '../schemas/run.js';
+import { parse } from 'yaml';
+import { RunSummary } from '../schemas/run.js';
 import { runLocal } from '../src/executors/local.js';
 import type { DevServer } from '../temporal/dev-server.js';
 import { submitRun } from '../temporal/client.js';
 import { startWorker } from '../temporal/worker.js';
+import { pipelineRun, runProgress } from '../temporal/workflows.js';
 import { QUICKSTART, ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
 import { startTemporal } from './helpers/temporal.js';
 
@@ -81,6 +83,79 @@ test('a run is one workflow on the real server: stages inline, planning as local
     assert.equal(tasks, planned.reduce((a, b) => a + b, 0));
   } finally {
     await connection.close();
+  }
+});
+
+test('a run continues as new every tasks_per_execution tasks, each execution starting no more than that, and releases byte-identically', async () => {
+  const out = await tempDir('continue');
+  const runId = 'continue-run';
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection });
+    const handle = await client.workflow.start(pipelineRun, { taskQueue: TASK_QUEUE, workflowId: runId, args: [await request(QUICKSTART, out, runId), { tasks_per_execution: 7 }] });
+    const summary = RunSummary.parse(await handle.result());
+    const viaLocal = await runLocal(await request(QUICKSTART, await tempDir('continue-local'), 'continue-local'));
+    assert.deepEqual(summary.stages, viaLocal.stages);
+    for (const f of (await files(viaLocal.release_dir)).filter((f) => f !== 'provenance.duckdb')) {
+      assert.ok((await readFile(join(summary.release_dir, f))).equals(await readFile(join(viaLocal.release_dir, f))), `${f} differs`);
+    }
+
+    const executions = [];
+    for await (const e of client.workflow.list({ query: `WorkflowId = "${runId}"` })) executions.push(e);
+    const statuses = executions.map((e) => e.status.name).sort();
+    assert.ok(statuses.length >= 6, `${statuses.length} executions for ~43 tasks`);
+    assert.deepEqual(statuses, ['COMPLETED', ...Array<string>(statuses.length - 1).fill('CONTINUED_AS_NEW')]);
+    let tasks = 0;
+    for (const e of executions) {
+      const events = (await client.workflow.getHandle(runId, e.runId).fetchHistory()).events ?? [];
+      const started = events.filter((ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === 'runTask').length;
+      assert.ok(started <= 7, `an execution started ${started} tasks`);
+      tasks += started;
+    }
+    const progress = await handle.query(runProgress);
+    assert.equal(progress.current, null);
+    assert.deepEqual(progress.done.map((p) => `${p.stage}/${p.phase}`), ['ingest/read', 'langid/map', 'shard/tokenize', 'shard/pack']);
+    assert.equal(tasks, progress.done.reduce((n, p) => n + p.tasks_total, 0), 'every task ran exactly once across executions');
+    assert.ok(progress.done.every((p) => p.tasks_done === p.tasks_total));
+  } finally {
+    await connection.close();
+  }
+});
+
+test('a stage with its own task_queue has its tasks run by that queue\'s worker, every other task by the run\'s', async () => {
+  const ioQueue = 'corpusflow-io-test';
+  const io = await startWorker({ address: server.address, namespace: 'default', taskQueue: ioQueue, threads: 1 });
+  const ioRunning = io.run();
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const dir = await tempDir('task-queue');
+    const spec = parse(await readFile(QUICKSTART, 'utf8')) as { stages: { stage: string; inputs?: { uri: string }[]; task_queue?: string }[] };
+    const ingest = spec.stages[0] as (typeof spec.stages)[number];
+    ingest.task_queue = ioQueue;
+    for (const input of ingest.inputs ?? []) input.uri = join(ROOT, 'pipelines', input.uri);
+    const summary = await submitRun(await request(await writePipeline(dir, spec), join(dir, 'out'), 'task-queue-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+    assert.ok(summary.documents > 0);
+
+    const events = (await new Client({ connection }).workflow.getHandle('task-queue-run').fetchHistory()).events ?? [];
+    const byId = new Map(events.map((e) => [String(e.eventId), e]));
+    const ran = events.flatMap((e) => {
+      const started = e.activityTaskStartedEventAttributes;
+      const scheduled = started ? byId.get(String(started.scheduledEventId))?.activityTaskScheduledEventAttributes : undefined;
+      if (!started || scheduled?.activityType?.name !== 'runTask') return [];
+      const input = JSON.parse(Buffer.from(scheduled.input?.payloads?.[0]?.data ?? new Uint8Array()).toString('utf8')) as { stage_index: number };
+      return [{ stage: input.stage_index, queue: scheduled.taskQueue?.name, worker: started.identity ?? '' }];
+    });
+    const ingestTasks = ran.filter((r) => r.stage === 0);
+    assert.ok(ingestTasks.length > 0 && ran.length > ingestTasks.length);
+    for (const r of ran) {
+      const queue = r.stage === 0 ? ioQueue : TASK_QUEUE;
+      assert.equal(r.queue, queue, `stage ${r.stage} task scheduled on ${r.queue}`);
+      assert.ok(r.worker.endsWith(` ${queue}`), `stage ${r.stage} task ran on ${r.worker}`);
+    }
+  } finally {
+    await connection.close();
+    io.shutdown();
+    await ioRunning;
   }
 });
 
