@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { RunSummary, type StageProgress } from '../schemas/run.js';
 import type { RunRequest } from '../src/run/plan.js';
+import { PIPELINE, STAGE } from './search-attributes.js';
 import { pipelineRun, runProgress } from './workflows.js';
 
 export interface SubmitOptions {
@@ -12,12 +13,29 @@ export interface SubmitOptions {
   pollMs?: number;
 }
 
+/** True when the namespace has corpusflow's search attributes registered, so runs can carry them. */
+async function hasSearchAttributes(connection: Connection, namespace: string): Promise<boolean> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return [PIPELINE, STAGE].every((k) => customAttributes?.[k.name] !== undefined);
+  } catch {
+    // A server that does not let this client read its registrations: run without them.
+    return false;
+  }
+}
+
 /** Start a run on Temporal workers (workflow id = run id) and follow it through queries until it ends. */
 export async function submitRun(request: RunRequest, opts: SubmitOptions): Promise<RunSummary> {
   const connection = await Connection.connect({ address: opts.address });
   try {
     const client = new Client({ connection, namespace: opts.namespace });
-    const handle = await client.workflow.start(pipelineRun, { taskQueue: opts.taskQueue, workflowId: request.run_id, args: [request] });
+    const tagged = await hasSearchAttributes(connection, opts.namespace);
+    const handle = await client.workflow.start(pipelineRun, {
+      taskQueue: opts.taskQueue,
+      workflowId: request.run_id,
+      args: [request, { search_attributes: tagged }],
+      ...(tagged ? { typedSearchAttributes: [{ key: PIPELINE, value: request.pipeline.name }] } : {}),
+    });
     let finished = false;
     const result = handle.result().finally(() => {
       finished = true;

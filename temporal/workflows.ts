@@ -1,7 +1,8 @@
-import { CancellationScope, condition, continueAsNew, defineQuery, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, defineQuery, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RunSummary, StageProgress } from '../schemas/run.js';
 import type { RunRequest } from '../src/run/plan.js';
 import type { Activities, RunRef } from './activities.js';
+import { STAGE } from './search-attributes.js';
 
 const retry = { maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError'] };
 // Planning a phase and summing a stage are short and run where the workflow runs: as local
@@ -32,6 +33,8 @@ export interface RunOptions {
    * 12,000 events, far below Temporal's 51,200-event limit.
    */
   tasks_per_execution?: number;
+  /** Keep CorpusflowStage up to date: only when the namespace has the search attributes registered. */
+  search_attributes?: boolean;
   /** Set when continuing as new: where the previous execution stopped. */
   resume?: RunPosition;
 }
@@ -71,6 +74,7 @@ export async function pipelineRun(request: RunRequest, options: RunOptions = {})
     // A stage with its own queue (synth's LLM calls) sends only its tasks there; planning and
     // finalizing stay with the run.
     const tasks = stage.task_queue === null ? work : proxyActivities<Activities>({ ...WORK, taskQueue: stage.task_queue });
+    if (options.search_attributes) upsertSearchAttributes([{ key: STAGE, value: stage.name }]);
     const firstPhase = at && s === at.stage ? at.phase : 0;
     for (let p = firstPhase; p < stage.phases.length; p++) {
       const phase = stage.phases[p] as string;
@@ -95,7 +99,7 @@ export async function pipelineRun(request: RunRequest, options: RunOptions = {})
           await condition(() => running === 0 || failure !== null);
           if (failure !== null) break;
           const position: RunPosition = { run, started_at: started, stage: s, phase: p, next_task: next, progress, phase_started_at: currentStartedAt ?? Date.now(), done };
-          await continueAsNew<typeof pipelineRun>(request, { window, tasks_per_execution: perExecution, resume: position });
+          await continueAsNew<typeof pipelineRun>(request, { ...options, window, tasks_per_execution: perExecution, resume: position });
         }
         await condition(() => running < window || failure !== null);
         if (failure !== null) break;

@@ -10,6 +10,7 @@ import { RunSummary } from '../schemas/run.js';
 import { runLocal } from '../src/executors/local.js';
 import type { DevServer } from '../temporal/dev-server.js';
 import { submitRun } from '../temporal/client.js';
+import { PIPELINE, STAGE } from '../temporal/search-attributes.js';
 import { startWorker } from '../temporal/worker.js';
 import { pipelineRun, runProgress } from '../temporal/workflows.js';
 import { QUICKSTART, ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
@@ -58,7 +59,7 @@ test('the temporal and local executors give byte-identical releases for the same
   }
 });
 
-test('a run is one workflow on the real server: stages inline, planning as local activities, one activity per task and one for the release', async () => {
+test('a run is one workflow on the real server: stages inline, planning as local activities, one activity per task and one for the release, found by its pipeline and stage search attributes', async () => {
   const out = await tempDir('one-workflow');
   const summary = await submitRun(await request(QUICKSTART, out, 'one-workflow-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
   const connection = await Connection.connect({ address: server.address });
@@ -81,6 +82,21 @@ test('a run is one workflow on the real server: stages inline, planning as local
       return (JSON.parse(await readFile(join(out, 'runs', summary.run_id, dir, phase, 'tasks.json'), 'utf8')) as unknown[]).length;
     }));
     assert.equal(tasks, planned.reduce((a, b) => a + b, 0));
+
+    assert.equal(run.typedSearchAttributes.get(PIPELINE), 'quickstart');
+    assert.equal(run.typedSearchAttributes.get(STAGE), 'shard');
+    const listed = async () => {
+      const ids: string[] = [];
+      for await (const w of client.workflow.list({ query: `CorpusflowPipeline = "quickstart" AND CorpusflowStage = "shard" AND ExecutionStatus = "Completed"` })) ids.push(w.workflowId);
+      return ids;
+    };
+    // Visibility is updated asynchronously after the run closes.
+    let ids = await listed();
+    for (let i = 0; i < 50 && !ids.includes(summary.run_id); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      ids = await listed();
+    }
+    assert.ok(ids.includes(summary.run_id), `listed: ${ids.join(', ')}`);
   } finally {
     await connection.close();
   }
