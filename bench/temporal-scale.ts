@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { PipelineSpec } from '../schemas/pipeline.js';
 import { RunSummary } from '../schemas/run.js';
 import { startDevServer } from '../temporal/dev-server.js';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const executions: { events: number; bytes: number }[] = [];
     for await (const e of client.workflow.list({ query: 'WorkflowId = "scale-run"' })) {
       const history = await client.workflow.getHandle('scale-run', e.runId).fetchHistory();
-      executions.push({ events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length });
+      executions.push({ events: history.events?.length ?? 0, bytes: proto.temporal.api.history.v1.History.encode(history).finish().length });
     }
     const tasks = 2 * FILES + 1;
     const maxEvents = Math.max(...executions.map((e) => e.events));

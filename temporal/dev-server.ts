@@ -11,6 +11,8 @@ export interface DevServer {
   /** The SQLite file holding all state: start again on it (same port) to restart the server. */
   db: string;
   port: number;
+  /** The server's process id (benches read its CPU time from /proc). */
+  pid: number;
   uiUrl: string | null;
   stop(): Promise<void>;
 }
@@ -82,6 +84,7 @@ export async function startDevServer(bin: string, opts: { ui?: boolean; port?: n
     address,
     db,
     port,
+    pid: child.pid as number,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
     async stop() {
       if (child.exitCode === null) {
