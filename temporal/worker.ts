@@ -30,7 +30,8 @@ export async function startWorker(opts: WorkerOptions): Promise<{ run(): Promise
     identity: `${process.pid}@${hostname()} ${opts.taskQueue}`,
     workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)),
     activities: createActivities(pool),
-    // Room for the pool's tasks plus the short planning activities that run beside them.
+    // The pool's tasks, four more waiting in its queue so a thread never idles through a round
+    // trip to the server, and the release activity. Planning runs as local activities, apart.
     maxConcurrentActivityTaskExecutions: pool.size + 4,
   });
   return {
