@@ -28,6 +28,8 @@ export const RunPlan = z.object({
       version: z.number().int().positive(),
       config_hash: z.string(),
       phases: z.array(z.string()).min(1),
+      /** Temporal task queue of the stage's tasks (its config's `task_queue`); null: the run's queue. */
+      task_queue: z.string().nullable().default(null),
     }),
   ),
 });
@@ -88,6 +90,8 @@ export const TaskResult = z.object({
   bad_records: z.number().int().nonnegative(),
   outputs: z.array(PartInfo),
   rejected: z.array(PartInfo),
+  /** The task's provenance fragments, one per table it wrote rows to. */
+  provenance: z.array(PartInfo).default([]),
   /** The first few unreadable records, with file and offset, for the CLI to show. */
   errors: z.array(z.object({ uri: z.string(), offset: z.number().int(), reason: z.string(), message: z.string() })),
   /** Stage-specific totals (tokens, shards, input fingerprints …). */

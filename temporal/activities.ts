@@ -2,7 +2,7 @@ import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RunSummary, TaskRef } from '../schemas/run.js';
 import type { TaskPool } from '../src/executors/pool.js';
-import { buildCatalog, type RunTiming } from '../src/provenance/catalog.js';
+import { buildCatalog } from '../src/provenance/catalog.js';
 import { publishRelease } from '../src/release/publish.js';
 import { createRun, finalizeStage, planPhase, type RunRequest } from '../src/run/plan.js';
 import { summarizeRun } from '../src/run/summary.js';
@@ -12,6 +12,15 @@ export interface StageRef {
   index: number;
   name: string;
   phases: string[];
+  /** Where the stage's task activities go; null: the run's own task queue. */
+  task_queue: string | null;
+}
+
+/** What the workflow keeps of a run's plan. */
+export interface RunRef {
+  run_id: string;
+  work_dir: string;
+  stages: StageRef[];
 }
 
 /**
@@ -35,9 +44,13 @@ async function nonRetryableOnConfigError<T>(fn: () => Promise<T>): Promise<T> {
  */
 export function createActivities(pool: TaskPool) {
   return {
-    async createRun(request: RunRequest): Promise<{ run_id: string; work_dir: string; stages: StageRef[] }> {
+    async createRun(request: RunRequest): Promise<RunRef> {
       const plan = await nonRetryableOnConfigError(() => createRun(request));
-      return { run_id: plan.run_id, work_dir: plan.work_dir, stages: plan.stages.map(({ index, name, phases }) => ({ index, name, phases })) };
+      return {
+        run_id: plan.run_id,
+        work_dir: plan.work_dir,
+        stages: plan.stages.map(({ index, name, phases, task_queue }) => ({ index, name, phases, task_queue })),
+      };
     },
 
     planPhase(input: { work_dir: string; stage_index: number; phase: string }): Promise<number> {
@@ -54,21 +67,17 @@ export function createActivities(pool: TaskPool) {
       }
     },
 
-    async finalizeStage(input: { work_dir: string; stage_index: number }): Promise<{ docs_in: number; docs_out: number }> {
-      const d = await nonRetryableOnConfigError(() => finalizeStage(input.work_dir, input.stage_index));
-      return { docs_in: d.docs_in, docs_out: d.docs_out };
+    async finalizeStage(input: { work_dir: string; stage_index: number }): Promise<void> {
+      await nonRetryableOnConfigError(() => finalizeStage(input.work_dir, input.stage_index));
     },
 
-    async buildCatalog(input: { work_dir: string; timing: RunTiming }): Promise<string> {
-      return nonRetryableOnConfigError(() => buildCatalog(input.work_dir, input.timing));
-    },
-
-    async publishRelease(work_dir: string): Promise<number> {
-      return (await nonRetryableOnConfigError(() => publishRelease(work_dir))).version;
-    },
-
-    summarize(input: { work_dir: string; seconds: number }): Promise<RunSummary> {
-      return nonRetryableOnConfigError(() => summarizeRun(input.work_dir, 'temporal', input.seconds));
+    /** Catalog, release and summary in one activity: three steps that always run together. */
+    publishRun(input: { work_dir: string; started_at: string; finished_at: string }): Promise<RunSummary> {
+      return nonRetryableOnConfigError(async () => {
+        await buildCatalog(input.work_dir, { executor: 'temporal', started_at: input.started_at, finished_at: input.finished_at });
+        await publishRelease(input.work_dir);
+        return summarizeRun(input.work_dir, 'temporal', (Date.now() - Date.parse(input.started_at)) / 1000);
+      });
     },
   };
 }

@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { RunSummary, type StageProgress } from '../schemas/run.js';
 import type { RunRequest } from '../src/run/plan.js';
-import { pipelineRun, runProgress, stageProgress } from './workflows.js';
+import { PIPELINE, STAGE } from './search-attributes.js';
+import { pipelineRun, runProgress } from './workflows.js';
 
 export interface SubmitOptions {
   address: string;
@@ -12,12 +13,29 @@ export interface SubmitOptions {
   pollMs?: number;
 }
 
+/** True when the namespace has corpusflow's search attributes registered, so runs can carry them. */
+async function hasSearchAttributes(connection: Connection, namespace: string): Promise<boolean> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return [PIPELINE, STAGE].every((k) => customAttributes?.[k.name] !== undefined);
+  } catch {
+    // A server that does not let this client read its registrations: run without them.
+    return false;
+  }
+}
+
 /** Start a run on Temporal workers (workflow id = run id) and follow it through queries until it ends. */
 export async function submitRun(request: RunRequest, opts: SubmitOptions): Promise<RunSummary> {
   const connection = await Connection.connect({ address: opts.address });
   try {
     const client = new Client({ connection, namespace: opts.namespace });
-    const handle = await client.workflow.start(pipelineRun, { taskQueue: opts.taskQueue, workflowId: request.run_id, args: [request] });
+    const tagged = await hasSearchAttributes(connection, opts.namespace);
+    const handle = await client.workflow.start(pipelineRun, {
+      taskQueue: opts.taskQueue,
+      workflowId: request.run_id,
+      args: [request, { search_attributes: tagged }],
+      ...(tagged ? { typedSearchAttributes: [{ key: PIPELINE, value: request.pipeline.name }] } : {}),
+    });
     let finished = false;
     const result = handle.result().finally(() => {
       finished = true;
@@ -35,11 +53,9 @@ export async function submitRun(request: RunRequest, opts: SubmitOptions): Promi
       try {
         const run = await handle.query(runProgress);
         run.done.forEach(report);
-        if (run.current) {
-          (await client.workflow.getHandle(run.current).query(stageProgress)).forEach(report);
-        }
+        if (run.current) report(run.current);
       } catch {
-        // The child may not exist yet or has just closed: the next poll catches up.
+        // The run may be between executions (continue-as-new) or just closed: the next poll catches up.
       }
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, opts.pollMs ?? 300))]);
     }
@@ -62,7 +78,7 @@ export interface RunStatus {
   seconds: number;
   /** Finished phases, then the running one. */
   phases: StageProgress[];
-  /** Seconds the running stage's current execution has been going (null when none runs). */
+  /** Seconds the running phase has been going (null when none runs). */
   current_seconds: number | null;
 }
 
@@ -72,17 +88,15 @@ export async function runStatus(runId: string, opts: { address: string; namespac
     const client = new Client({ connection, namespace: opts.namespace });
     const handle = client.workflow.getHandle(runId);
     const run = await handle.describe();
-    const end = run.closeTime ?? new Date();
+    const end = run.closeTime?.getTime() ?? Date.now();
     const progress = await handle.query(runProgress);
     const phases = [...progress.done];
     let current_seconds: number | null = null;
     if (progress.current && run.status.name === 'RUNNING') {
-      const child = client.workflow.getHandle(progress.current);
-      const [info, stage] = await Promise.all([child.describe(), child.query(stageProgress)]);
-      phases.push(...stage);
-      current_seconds = (Date.now() - info.startTime.getTime()) / 1000;
+      phases.push(progress.current);
+      current_seconds = progress.current_started_at === null ? null : (Date.now() - progress.current_started_at) / 1000;
     }
-    return { run_id: runId, status: run.status.name, seconds: (end.getTime() - run.startTime.getTime()) / 1000, phases, current_seconds };
+    return { run_id: runId, status: run.status.name, seconds: (end - progress.started_at) / 1000, phases, current_seconds };
   } finally {
     await connection.close();
   }

@@ -4,12 +4,15 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_FLAGS } from './search-attributes.js';
 
 export interface DevServer {
   address: string;
   /** The SQLite file holding all state: start again on it (same port) to restart the server. */
   db: string;
   port: number;
+  /** The server's process id (benches read its CPU time from /proc). */
+  pid: number;
   uiUrl: string | null;
   stop(): Promise<void>;
 }
@@ -42,14 +45,14 @@ export function reachable(address: string, timeoutMs = 500): Promise<boolean> {
 
 /**
  * Start the Temporal CLI dev server (built from source by the Makefile) on loopback, with its
- * SQLite store in a temp folder, and wait until its frontend answers gRPC. Given the `port` and
+ * SQLite store in a temp folder and corpusflow's search attributes registered, and wait until its frontend answers gRPC. Given the `port` and
  * `db` of a stopped server, it restarts that server with its workflows where they were.
  */
 export async function startDevServer(bin: string, opts: { ui?: boolean; port?: number; db?: string } = {}): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
   const uiPort = opts.ui ? await freePort() : null;
   const db = opts.db ?? join(await mkdtemp(join(tmpdir(), 'cf-temporal-')), 'temporal.db');
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', db, '--log-level', 'error'];
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', db, '--log-level', 'error', ...SEARCH_ATTRIBUTE_FLAGS];
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -81,6 +84,7 @@ export async function startDevServer(bin: string, opts: { ui?: boolean; port?: n
     address,
     db,
     port,
+    pid: child.pid as number,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
     async stop() {
       if (child.exitCode === null) {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { TaskPool } from '../src/executors/pool.js';
@@ -25,9 +26,12 @@ export async function startWorker(opts: WorkerOptions): Promise<{ run(): Promise
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
+    // Names the queue, so the server's history shows which kind of worker ran each task.
+    identity: `${process.pid}@${hostname()} ${opts.taskQueue}`,
     workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)),
     activities: createActivities(pool),
-    // Room for the pool's tasks plus the short planning activities that run beside them.
+    // The pool's tasks, four more waiting in its queue so a thread never idles through a round
+    // trip to the server, and the release activity. Planning runs as local activities, apart.
     maxConcurrentActivityTaskExecutions: pool.size + 4,
   });
   return {

@@ -5,11 +5,14 @@ import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RunSummary } from '../schemas/run.js';
+import { parse } from 'yaml';
+import { RunSummary } from '../schemas/run.js';
 import { runLocal } from '../src/executors/local.js';
 import type { DevServer } from '../temporal/dev-server.js';
 import { submitRun } from '../temporal/client.js';
+import { PIPELINE, STAGE } from '../temporal/search-attributes.js';
 import { startWorker } from '../temporal/worker.js';
+import { pipelineRun, runProgress } from '../temporal/workflows.js';
 import { QUICKSTART, ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
 import { startTemporal } from './helpers/temporal.js';
 
@@ -56,22 +59,119 @@ test('the temporal and local executors give byte-identical releases for the same
   }
 });
 
-test('a run is one workflow with a child workflow per stage on the real server', async () => {
-  const out = await tempDir('children');
-  const summary = await submitRun(await request(QUICKSTART, out, 'children-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+test('a run is one workflow on the real server: stages inline, planning as local activities, one activity per task and one for the release, found by its pipeline and stage search attributes', async () => {
+  const out = await tempDir('one-workflow');
+  const summary = await submitRun(await request(QUICKSTART, out, 'one-workflow-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
   const connection = await Connection.connect({ address: server.address });
   try {
     const client = new Client({ connection });
-    const run = await client.workflow.getHandle(summary.run_id).describe();
+    const handle = client.workflow.getHandle(summary.run_id);
+    const run = await handle.describe();
     assert.equal(run.status.name, 'COMPLETED');
     assert.equal(run.type, 'pipelineRun');
-    for (const [i, name] of ['ingest', 'langid', 'shard'].entries()) {
-      const child = await client.workflow.getHandle(`${summary.run_id}--${i}-${name}`).describe();
-      assert.equal(child.type, 'stageRun');
-      assert.equal(child.status.name, 'COMPLETED');
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.ok(!events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes), 'no child workflows');
+    const activities = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const tasks = activities.filter((a) => a === 'runTask').length;
+    assert.deepEqual(activities.filter((a) => a !== 'runTask'), ['publishRun']);
+    const markers = events.filter((e) => e.markerRecordedEventAttributes).length;
+    // createRun, then per phase a planPhase, per stage a finalizeStage (ingest, langid, shard: 4 phases).
+    assert.equal(markers, 1 + 4 + 3);
+    const planned = await Promise.all(['00-ingest/read', '01-langid/map', '02-shard/tokenize', '02-shard/pack'].map(async (p) => {
+      const [dir, phase] = p.split('/') as [string, string];
+      return (JSON.parse(await readFile(join(out, 'runs', summary.run_id, dir, phase, 'tasks.json'), 'utf8')) as unknown[]).length;
+    }));
+    assert.equal(tasks, planned.reduce((a, b) => a + b, 0));
+
+    assert.equal(run.typedSearchAttributes.get(PIPELINE), 'quickstart');
+    assert.equal(run.typedSearchAttributes.get(STAGE), 'shard');
+    const listed = async () => {
+      const ids: string[] = [];
+      for await (const w of client.workflow.list({ query: `CorpusflowPipeline = "quickstart" AND CorpusflowStage = "shard" AND ExecutionStatus = "Completed"` })) ids.push(w.workflowId);
+      return ids;
+    };
+    // Visibility is updated asynchronously after the run closes.
+    let ids = await listed();
+    for (let i = 0; i < 50 && !ids.includes(summary.run_id); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      ids = await listed();
+    }
+    assert.ok(ids.includes(summary.run_id), `listed: ${ids.join(', ')}`);
+  } finally {
+    await connection.close();
+  }
+});
+
+test('a run continues as new every tasks_per_execution tasks, each execution starting no more than that, and releases byte-identically', async () => {
+  const out = await tempDir('continue');
+  const runId = 'continue-run';
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const client = new Client({ connection });
+    const handle = await client.workflow.start(pipelineRun, { taskQueue: TASK_QUEUE, workflowId: runId, args: [await request(QUICKSTART, out, runId), { tasks_per_execution: 7 }] });
+    const summary = RunSummary.parse(await handle.result());
+    const viaLocal = await runLocal(await request(QUICKSTART, await tempDir('continue-local'), 'continue-local'));
+    assert.deepEqual(summary.stages, viaLocal.stages);
+    for (const f of (await files(viaLocal.release_dir)).filter((f) => f !== 'provenance.duckdb')) {
+      assert.ok((await readFile(join(summary.release_dir, f))).equals(await readFile(join(viaLocal.release_dir, f))), `${f} differs`);
+    }
+
+    const executions = [];
+    for await (const e of client.workflow.list({ query: `WorkflowId = "${runId}"` })) executions.push(e);
+    const statuses = executions.map((e) => e.status.name).sort();
+    assert.ok(statuses.length >= 6, `${statuses.length} executions for ~43 tasks`);
+    assert.deepEqual(statuses, ['COMPLETED', ...Array<string>(statuses.length - 1).fill('CONTINUED_AS_NEW')]);
+    let tasks = 0;
+    for (const e of executions) {
+      const events = (await client.workflow.getHandle(runId, e.runId).fetchHistory()).events ?? [];
+      const started = events.filter((ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === 'runTask').length;
+      assert.ok(started <= 7, `an execution started ${started} tasks`);
+      tasks += started;
+    }
+    const progress = await handle.query(runProgress);
+    assert.equal(progress.current, null);
+    assert.deepEqual(progress.done.map((p) => `${p.stage}/${p.phase}`), ['ingest/read', 'langid/map', 'shard/tokenize', 'shard/pack']);
+    assert.equal(tasks, progress.done.reduce((n, p) => n + p.tasks_total, 0), 'every task ran exactly once across executions');
+    assert.ok(progress.done.every((p) => p.tasks_done === p.tasks_total));
+  } finally {
+    await connection.close();
+  }
+});
+
+test('a stage with its own task_queue has its tasks run by that queue\'s worker, every other task by the run\'s', async () => {
+  const ioQueue = 'corpusflow-io-test';
+  const io = await startWorker({ address: server.address, namespace: 'default', taskQueue: ioQueue, threads: 1 });
+  const ioRunning = io.run();
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const dir = await tempDir('task-queue');
+    const spec = parse(await readFile(QUICKSTART, 'utf8')) as { stages: { stage: string; inputs?: { uri: string }[]; task_queue?: string }[] };
+    const ingest = spec.stages[0] as (typeof spec.stages)[number];
+    ingest.task_queue = ioQueue;
+    for (const input of ingest.inputs ?? []) input.uri = join(ROOT, 'pipelines', input.uri);
+    const summary = await submitRun(await request(await writePipeline(dir, spec), join(dir, 'out'), 'task-queue-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+    assert.ok(summary.documents > 0);
+
+    const events = (await new Client({ connection }).workflow.getHandle('task-queue-run').fetchHistory()).events ?? [];
+    const byId = new Map(events.map((e) => [String(e.eventId), e]));
+    const ran = events.flatMap((e) => {
+      const started = e.activityTaskStartedEventAttributes;
+      const scheduled = started ? byId.get(String(started.scheduledEventId))?.activityTaskScheduledEventAttributes : undefined;
+      if (!started || scheduled?.activityType?.name !== 'runTask') return [];
+      const input = JSON.parse(Buffer.from(scheduled.input?.payloads?.[0]?.data ?? new Uint8Array()).toString('utf8')) as { stage_index: number };
+      return [{ stage: input.stage_index, queue: scheduled.taskQueue?.name, worker: started.identity ?? '' }];
+    });
+    const ingestTasks = ran.filter((r) => r.stage === 0);
+    assert.ok(ingestTasks.length > 0 && ran.length > ingestTasks.length);
+    for (const r of ran) {
+      const queue = r.stage === 0 ? ioQueue : TASK_QUEUE;
+      assert.equal(r.queue, queue, `stage ${r.stage} task scheduled on ${r.queue}`);
+      assert.ok(r.worker.endsWith(` ${queue}`), `stage ${r.stage} task ran on ${r.worker}`);
     }
   } finally {
     await connection.close();
+    io.shutdown();
+    await ioRunning;
   }
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlainUri } from '../uri.js';
+import { TaskQueue } from '../task-queue.js';
 
 /**
  * `warc`: WARC 1.0/1.1 `response`, `resource` and `conversion` records (HTML is reduced to its main
@@ -81,5 +82,7 @@ export const IngestConfig = z.strictObject({
   /** First matching rule wins; documents no rule matches keep their input's licence. */
   license_rules: z.array(LicenseRule).default([]),
   blocklists: z.array(Blocklist).default([]),
+  /** Temporal task queue for the read tasks, e.g. corpusflow-io for workers near the data or with more network than cores. */
+  task_queue: TaskQueue,
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;

@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { PipelineSpec } from '../../schemas/pipeline.js';
 import type { RunSummary } from '../../schemas/run.js';
+import type { RunRequest } from '../run/plan.js';
 import { runLocal } from '../executors/local.js';
 import { ConfigError, loadPipeline, pipelineJsonSchema } from '../pipeline.js';
 import { auditCommand, traceCommand } from './audit.js';
@@ -14,11 +16,11 @@ import { checkRunId, newRunId } from './run-id.js';
 const USAGE = `corpusflow: web crawls to deduplicated, tokenized WebDataset shards, with provenance
 
 Usage:
-  corpusflow run <pipeline.yaml> [--out DIR] [--threads N] [--strict] [--run-id ID] [--json]
+  corpusflow run <pipeline.yaml> [--out DIR] [--threads N] [--strict] [--run-id ID | --resume ID] [--json]
       run on this machine (worker threads)
   corpusflow worker [--address HOST:PORT] [--namespace NS] [--task-queue Q] [--threads N]
       serve Temporal activities and workflows
-  corpusflow submit <pipeline.yaml> [--out DIR] [--address HOST:PORT] [--strict] [--run-id ID] [--json]
+  corpusflow submit <pipeline.yaml> [--out DIR] [--address HOST:PORT] [--strict] [--run-id ID | --resume ID] [--json]
       start a run on Temporal workers and follow its progress
   corpusflow status <run-id> [--address HOST:PORT] [--json]
       progress of a submitted run: a bar per stage phase, docs/s and ETA for the running one
@@ -54,6 +56,8 @@ Usage:
 
 --out       root of runs/ and releases/ (a folder or s3://bucket/prefix; default: out)
 --strict    exit with status 3 when any input record was unreadable
+--resume    finish an interrupted run under --out with the same pipeline: tasks whose stored
+            outputs still match their checksums are reused, the others run again
 --address   Temporal frontend (default: $TEMPORAL_ADDRESS or 127.0.0.1:7233)
 <release>   a release folder (out/releases/<name>/v<N>, or s3://...) or its provenance.duckdb
 --param     binds $NAME in the SQL to VALUE (never spliced into the query text)
@@ -64,6 +68,7 @@ const OPTIONS = {
   threads: { type: 'string' },
   strict: { type: 'boolean', default: false },
   'run-id': { type: 'string' },
+  resume: { type: 'string' },
   json: { type: 'boolean', default: false },
   address: { type: 'string' },
   namespace: { type: 'string', default: 'default' },
@@ -103,6 +108,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const threads = values.threads ? Number(values.threads) : undefined;
   const address = values.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const runRequest = (spec: PipelineSpec, baseDir: string): RunRequest => {
+    if (values.resume && values['run-id'] && values.resume !== values['run-id']) throw new ConfigError('--resume names the run id: leave out --run-id');
+    const run_id = checkRunId(values.resume ?? values['run-id'] ?? newRunId(spec.name));
+    return { run_id, pipeline: spec, base_dir: baseDir, out: outRoot(values.out), resume: values.resume !== undefined };
+  };
   const needFile = () => {
     if (!file) throw new ConfigError(`corpusflow ${command}: name a pipeline file`);
     return loadPipeline(file);
@@ -150,19 +160,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'run': {
       const { spec, baseDir } = await needFile();
-      const summary = await runLocal(
-        { run_id: values['run-id'] ?? newRunId(spec.name), pipeline: spec, base_dir: baseDir, out: outRoot(values.out) },
-        { threads, onProgress: progressPrinter() },
-      );
+      const summary = await runLocal(runRequest(spec, baseDir), { threads, onProgress: progressPrinter() });
       return finish(summary, values.json, values.strict);
     }
     case 'submit': {
       const { spec, baseDir } = await needFile();
       const { submitRun } = await import('../../temporal/client.js');
-      const summary = await submitRun(
-        { run_id: checkRunId(values['run-id'] ?? newRunId(spec.name)), pipeline: spec, base_dir: baseDir, out: outRoot(values.out) },
-        { address, namespace: values.namespace, taskQueue: values['task-queue'], onProgress: progressPrinter() },
-      );
+      const summary = await submitRun(runRequest(spec, baseDir), { address, namespace: values.namespace, taskQueue: values['task-queue'], onProgress: progressPrinter() });
       return finish(summary, values.json, values.strict);
     }
     case 'trace':

@@ -10,7 +10,7 @@ function duration(seconds: number): string {
 
 /**
  * `corpusflow status`: a bar per stage phase; the running phase also shows its docs/s and an ETA
- * from its pace so far (tasks left at the seconds per task seen in this stage execution).
+ * from its pace so far (tasks left at the seconds per task seen in this phase).
  */
 export function formatStatus(s: RunStatus): string {
   const lines = [`run ${s.run_id}: ${s.status} for ${duration(s.seconds)}`];

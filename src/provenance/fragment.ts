@@ -1,4 +1,5 @@
 import { PROVENANCE_TABLES } from '../../schemas/provenance.js';
+import type { PartInfo } from '../../schemas/run.js';
 import type { Cell, Row } from '../parts/parquet.js';
 import { writeParquet } from '../parts/parquet.js';
 import { fragmentUri } from '../run/paths.js';
@@ -27,11 +28,13 @@ export class Fragment {
     rows.push(row);
   }
 
-  /** Write one fragment per table that has rows. */
-  async write(storage: (uri: string) => Storage, stageDir: string, taskIndex: number): Promise<void> {
+  /** Write one fragment per table that has rows; their checksums let a resumed run trust them. */
+  async write(storage: (uri: string) => Storage, stageDir: string, taskIndex: number): Promise<PartInfo[]> {
+    const written: PartInfo[] = [];
     for (const [table, rows] of this.rows) {
       const uri = fragmentUri(stageDir, table, this.base.phase, taskIndex);
-      await writeParquet(storage(uri), uri, PROVENANCE_TABLES[table], rows);
+      written.push(await writeParquet(storage(uri), uri, PROVENANCE_TABLES[table], rows));
     }
+    return written;
   }
 }

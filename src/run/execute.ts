@@ -58,9 +58,8 @@ export async function executeTask(ref: TaskRef): Promise<TaskResult> {
   const plan = await loadPlan(ref.work_dir);
   const dir = stageDir(plan, ref.stage_index);
   const resultAt = resultUri(dir, ref.phase, ref.task_index);
-  if (await storageFor(resultAt).exists(resultAt)) {
-    return TaskResult.parse(await readJson(resultAt));
-  }
+  const committed = await committedResult(resultAt);
+  if (committed) return committed;
   const stagePlan = plan.stages[ref.stage_index];
   const config = plan.pipeline.stages[ref.stage_index];
   if (!stagePlan || !config) throw new Error(`the plan has no stage ${ref.stage_index}`);
@@ -75,16 +74,34 @@ export async function executeTask(ref: TaskRef): Promise<TaskResult> {
   else if (def.kind === 'map') await runMap(def, config, spec, dir, ref.task_index, fragment, tally);
   else await runPhase(def, config, plan, spec, dir, ref, fragment, tally);
 
-  await fragment.write(storageFor, dir, ref.task_index);
+  const provenance = await fragment.write(storageFor, dir, ref.task_index);
   const result: TaskResult = {
     stage: def.name,
     phase: ref.phase,
     task_index: ref.task_index,
     ...tally,
+    provenance,
     seconds: Math.round(performance.now() - started) / 1000,
   };
   // The result is written last: it marks the task done for a resumed run.
   await storageFor(resultAt).write(resultAt, JSON.stringify(result));
+  return result;
+}
+
+/**
+ * A stored result whose every output, rejected part and provenance fragment still has the size and
+ * SHA-256 it recorded; null when there is none, or when it or anything it names is unreadable,
+ * partial or changed, so the task runs again and overwrites them.
+ */
+async function committedResult(resultAt: string): Promise<TaskResult | null> {
+  if (!(await storageFor(resultAt).exists(resultAt))) return null;
+  const parsed = TaskResult.safeParse(await readJson(resultAt).catch(() => null));
+  if (!parsed.success) return null;
+  const result = parsed.data;
+  for (const part of [...result.outputs, ...result.rejected, ...result.provenance]) {
+    const bytes = await storageFor(part.uri).read(part.uri).catch(() => null);
+    if (!bytes || bytes.length !== part.bytes || sha256Hex(bytes) !== part.sha256) return null;
+  }
   return result;
 }
 

@@ -16,6 +16,8 @@ export interface RunRequest {
   base_dir: string;
   /** Root of runs/ and releases/: a local folder or s3:// prefix. */
   out: string;
+  /** Continue a run that exists under `out` (fail if there is none) rather than start one. */
+  resume?: boolean;
 }
 
 /** The next free release version: versions are immutable, a finished one has a manifest.json. */
@@ -37,13 +39,22 @@ export async function createRun(req: RunRequest): Promise<RunPlan> {
   if (hasUserinfo(req.out)) throw new ConfigError('--out: credentials may not be written into the output URI (it is stored in provenance): set them in the environment');
   const work_dir = joinUri(req.out, 'runs', req.run_id);
   const existing = planUri(work_dir);
-  if (await storageFor(existing).exists(existing)) return loadPlan(work_dir); // a resubmitted run keeps its plan
+  const pipeline_hash = sha256Hex(canonicalJson(req.pipeline)).slice(0, 16);
+  if (await storageFor(existing).exists(existing)) {
+    // A resubmitted run keeps its plan, and with it every task result already committed.
+    const plan = await loadPlan(work_dir);
+    if (plan.pipeline_hash !== pipeline_hash) {
+      throw new ConfigError(`run ${req.run_id} was planned from another pipeline (hash ${plan.pipeline_hash}, this one ${pipeline_hash}): resume it with the same pipeline file, or start a new run id`);
+    }
+    return plan;
+  }
+  if (req.resume) throw new ConfigError(`--resume ${req.run_id}: no run with that id under ${joinUri(req.out, 'runs')}`);
   const { version, parent } = await nextVersion(req.out, req.pipeline.name);
   const plan: RunPlan = RunPlan.parse({
     run_id: req.run_id,
     pipeline: req.pipeline,
     base_dir: req.base_dir,
-    pipeline_hash: sha256Hex(canonicalJson(req.pipeline)).slice(0, 16),
+    pipeline_hash,
     code_version: CODE_VERSION,
     work_dir,
     release_dir: joinUri(req.out, 'releases', req.pipeline.name, `v${version}`),
@@ -51,7 +62,10 @@ export async function createRun(req: RunRequest): Promise<RunPlan> {
     parent_version: parent,
     stages: req.pipeline.stages.map((config, index) => {
       const def = stageDefinition(config.stage);
-      return { index, name: def.name, version: def.version, config_hash: configHash(config), phases: phasesOf(def) };
+      const task_queue = 'task_queue' in config ? config.task_queue : null;
+      // Where a stage's tasks run never changes what they write: the queue stays out of the hash.
+      const placed = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'task_queue'));
+      return { index, name: def.name, version: def.version, config_hash: configHash(placed), phases: phasesOf(def), task_queue };
     }),
   });
   await storageFor(existing).write(existing, JSON.stringify(plan, null, 2));
