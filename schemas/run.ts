@@ -20,6 +20,8 @@ export const RunPlan = z.object({
       version: z.number().int().positive(),
       config_hash: z.string(),
       phases: z.array(z.string()).min(1),
+      /** Temporal task queue of the stage's tasks (its config's `task_queue`); null: the run's queue. */
+      task_queue: z.string().nullable().default(null),
     }),
   ),
 });

@@ -11,6 +11,8 @@ export interface StageRef {
   index: number;
   name: string;
   phases: string[];
+  /** Where the stage's task activities go; null: the run's own task queue. */
+  task_queue: string | null;
 }
 
 /** Bad config cannot get better by retrying: fail the workflow at once with the person-readable message. */
@@ -32,7 +34,7 @@ export function createActivities(pool: TaskPool) {
   return {
     async createRun(request: RunRequest): Promise<{ run_id: string; work_dir: string; stages: StageRef[] }> {
       const plan = await nonRetryableOnConfigError(() => createRun(request));
-      return { run_id: plan.run_id, work_dir: plan.work_dir, stages: plan.stages.map(({ index, name, phases }) => ({ index, name, phases })) };
+      return { run_id: plan.run_id, work_dir: plan.work_dir, stages: plan.stages.map(({ index, name, phases, task_queue }) => ({ index, name, phases, task_queue })) };
     },
 
     planPhase(input: { work_dir: string; stage_index: number; phase: string }): Promise<number> {

@@ -7,7 +7,8 @@ const retry = { maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError'] };
 const control = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry });
 // Tasks heartbeat every second: ten silent seconds means the worker died (kill -9, lost machine),
 // and the task moves to another worker instead of waiting out a minute.
-const work = proxyActivities<Activities>({ startToCloseTimeout: '4 hours', heartbeatTimeout: '10 seconds', retry });
+const WORK = { startToCloseTimeout: '4 hours', heartbeatTimeout: '10 seconds', retry } as const;
+const work = proxyActivities<Activities>(WORK);
 
 /** Progress of a run: finished stages, and the child workflow running now (query it for task counts). */
 export interface RunProgress {
@@ -63,6 +64,10 @@ export async function stageRun(input: StageRunInput): Promise<StageProgress[]> {
   let current: StageProgress | null = input.resume?.progress ?? null;
   setHandler(stageProgress, () => (current ? [...done, current] : done));
   let started = 0;
+  // A stage with its own queue (synth's LLM calls) sends only its tasks there; planning and
+  // finalizing stay on the run's queue. `?? null`: runs started before stages carried a queue.
+  const queue = stage.task_queue ?? null;
+  const tasks = queue === null ? work : proxyActivities<Activities>({ ...WORK, taskQueue: queue });
 
   for (let p = input.resume?.phase_index ?? 0; p < stage.phases.length; p++) {
     const phase = stage.phases[p] as string;
@@ -87,7 +92,7 @@ export async function stageRun(input: StageRunInput): Promise<StageProgress[]> {
       const task_index = next++;
       running++;
       started++;
-      work.runTask({ work_dir, stage_index: stage.index, phase, task_index }).then(
+      tasks.runTask({ work_dir, stage_index: stage.index, phase, task_index }).then(
         (r) => {
           running--;
           progress.tasks_done++;

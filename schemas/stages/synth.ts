@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TaskQueue } from '../task-queue.js';
 import { TokenizerName } from './shard.js';
 
 /**
@@ -63,6 +64,8 @@ export const SynthConfig = z
     /** Documents shorter than this yield no pairs. */
     min_source_chars: z.number().int().nonnegative().default(200),
     gates: SynthGates.prefault({}),
+    /** Temporal task queue for the generate task, e.g. corpusflow-llm: requests wait on the network and the provider's limits, so they belong on workers of their own. */
+    task_queue: TaskQueue,
     /** Also write tokenized WebDataset shards of the pairs with a loss mask over the response; null: JSONL only. */
     shards: z.strictObject({
       tokenizer: TokenizerName.default('cl100k_base'),

@@ -45,7 +45,8 @@ export async function createRun(req: RunRequest): Promise<RunPlan> {
     parent_version: parent,
     stages: req.pipeline.stages.map((config, index) => {
       const def = stageDefinition(config.stage);
-      return { index, name: def.name, version: def.version, config_hash: configHash(config), phases: phasesOf(def) };
+      const task_queue = 'task_queue' in config ? config.task_queue : null;
+      return { index, name: def.name, version: def.version, config_hash: configHash(config), phases: phasesOf(def), task_queue };
     }),
   });
   await storageFor(existing).write(existing, JSON.stringify(plan, null, 2));
