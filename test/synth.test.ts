@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { OpenAiBackend, SynthConfig } from '../schemas/stages/synth.js';
 import { runLocal } from '../src/executors/local.js';
@@ -8,7 +9,7 @@ import { ConfigError, loadPipeline } from '../src/pipeline.js';
 import { storageFor } from '../src/storage/index.js';
 import { ResponseCache } from '../stages/synth/cache.js';
 import { ChatClient, ChatRequestError } from '../stages/synth/chat-client.js';
-import { checkPair, InstructionDedup } from '../stages/synth/gates.js';
+import { checkPair, InstructionDedup, lshShape } from '../stages/synth/gates.js';
 import type { SynthPair } from '../stages/synth/index.js';
 import { tokenizer } from '../stages/shard/tokenizers.js';
 import { query } from './helpers/catalog.js';
@@ -149,7 +150,7 @@ test('identical prompts share one request and a second client on the same cache 
   assert.equal(server.requests.length, 3);
 });
 
-test('quality gates drop empty answers, refusals, out-of-bounds lengths, ungrounded answers and near-duplicate instructions', () => {
+test('quality gates drop empty answers, refusals, out-of-bounds lengths and ungrounded answers', () => {
   const gates = SynthConfig.parse({ stage: 'synth' }).gates;
   const q = 'What does Article 1 of the Universal Declaration of Human Rights say?';
   assert.deepEqual(checkPair(q, ARTICLE_1.slice(0, 64), ARTICLE_1, true, gates), { pass: true, grounding: 1 });
@@ -161,11 +162,57 @@ test('quality gates drop empty answers, refusals, out-of-bounds lengths, ungroun
   const made = checkPair(q, 'The article sets the minimum wage at twelve euros per hour for every worker.', ARTICLE_1, true, gates);
   assert.equal(made.pass === false && made.reason, 'ungrounded');
   assert.equal(checkPair(q, 'The article sets the minimum wage at twelve euros per hour for every worker.', ARTICLE_1, false, gates).pass, true, 'Self-Instruct answers need no grounding');
+});
 
+test('near-duplicate instructions are found with the dedup stage\'s MinHash: a reworded ending and a number-only change are caught, other questions kept', () => {
   const dedup = new InstructionDedup(0.7);
   assert.equal(dedup.check('What does Article 1 of the Universal Declaration of Human Rights say?'), null);
   assert.ok((dedup.check('What does Article 1 of the Universal Declaration of Human Rights say about it?') ?? 0) >= 0.7);
+  // Digits fold to 0 as in document dedup: a templated question per article is one question.
+  assert.equal(dedup.check('What does Article 7 of the Universal Declaration of Human Rights say?'), 1);
   assert.equal(dedup.check('Which rights does Article 3 protect?'), null);
+  assert.equal(dedup.check('Which duties does the Declaration place on everyone towards the community?'), null);
+});
+
+/** Exact Jaccard of word 3-gram sets, digits folded: what the MinHash estimate stands for. */
+function exactJaccard(a: string, b: string): number {
+  const grams = (s: string) => {
+    const w = s.toLowerCase().replace(/\p{N}/gu, '0').match(/[\p{L}\p{N}]+/gu) ?? [];
+    return new Set(w.length < 3 ? [w.join(' ')] : w.slice(2).map((_, i) => w.slice(i, i + 3).join(' ')));
+  };
+  const x = grams(a);
+  const y = grams(b);
+  const inter = [...x].filter((g) => y.has(g)).length;
+  return inter / (x.size + y.size - inter);
+}
+
+test('MinHash instruction dedup agrees with exact Jaccard away from the threshold on UDHR sentences and their edits', async () => {
+  assert.deepEqual(lshShape(0.7), { bands: 32, rows: 4 }, '99% of pairs at Jaccard 0.7 meet in a band: 1-(1-0.7^4)^32');
+  const sentences = (await readFile(join(FIXTURES, 'quickstart', 'udhr-en.jsonl.gz')).then((b) => gunzipSync(b).toString('utf8')))
+    .trim().split('\n').flatMap((l) => (JSON.parse(l) as { text: string }).text.split(/(?<=\.)\s+|\n/))
+    .map((t) => t.trim()).filter((t) => t.split(' ').length >= 12 && t.split(' ').length <= 40);
+  const unique = [...new Set(sentences)];
+  assert.ok(unique.length >= 40, `enough sentences (${unique.length})`);
+  // Each sentence, then a copy with its last word replaced (high Jaccard) and one with every 4th word replaced (low).
+  let checked = 0;
+  for (const edit of [(w: string[]) => [...w.slice(0, -1), 'indeed'], (w: string[]) => w.map((x, i) => (i % 4 === 1 ? `word${'x'.repeat(i)}` : x))]) {
+    const dedup = new InstructionDedup(0.7);
+    const kept: string[] = [];
+    for (const s of unique) {
+      if (kept.some((k) => exactJaccard(k, s) >= 0.6)) continue; // near-duplicates inside the UDHR itself are not the question here
+      assert.equal(dedup.check(s), null, s);
+      kept.push(s);
+    }
+    for (const s of kept) {
+      const variant = edit(s.split(' ')).join(' ');
+      const exact = Math.max(...kept.map((k) => exactJaccard(k, variant)));
+      const found = dedup.check(variant);
+      if (exact >= 0.8) assert.ok(found !== null, `missed a duplicate at Jaccard ${exact.toFixed(2)}: ${variant}`);
+      if (exact <= 0.55) assert.equal(found, null, `false duplicate at Jaccard ${exact.toFixed(2)}: ${variant}`);
+      if (exact >= 0.8 || exact <= 0.55) checked++;
+    }
+  }
+  assert.ok(checked >= 60, `${checked} decisions away from the threshold`);
 });
 
 test('a model recipe with the template backend is a config error naming the recipe', async () => {
@@ -182,7 +229,9 @@ function scriptedModel(r: SeenRequest) {
   const text = user.includes('Text:\n') ? user.slice(user.indexOf('Text:\n') + 6) : user.slice(user.indexOf('\n\n') + 2);
   const [heading = '', ...rest] = text.split('\n');
   const answer = firstSentence(rest.join(' '));
-  if (user.startsWith('Read the text below')) return { body: completion(`\`\`\`json\n${JSON.stringify({ instruction: `According to ${heading} of the Universal Declaration of Human Rights, what is stated first?`, response: answer })}\n\`\`\``) };
+  // A question per article that differs only in its number would be one near-duplicate question: quote the article's end instead.
+  const ending = rest.join(' ').split(/\s+/).slice(-14).join(' ');
+  if (user.startsWith('Read the text below')) return { body: completion(`\`\`\`json\n${JSON.stringify({ instruction: `Which article ends with the words "${ending}"?`, response: `${heading}: ${answer}` })}\n\`\`\``) };
   if (heading === 'Article 30') return { body: completion("I'm sorry, but I can't summarize this text.") };
   if (heading === 'Article 29') return { body: completion('Jeder Mensch hat Pflichten gegenüber der Gemeinschaft, in der allein die freie und volle Entfaltung seiner Persönlichkeit möglich ist.') };
   return { body: completion(answer), delayMs: 5 };
@@ -233,7 +282,13 @@ test('a pipeline run writes chat-format pairs with provenance, keeps the API key
   const orphans = await query(db, 'SELECT count(*) AS n FROM synth_pairs p LEFT JOIN documents d ON d.doc_id = p.source_doc_id WHERE d.doc_id IS NULL');
   assert.equal(Number(orphans[0]?.n), 0, 'every pair names a source document of the run');
   const results = JSON.parse(await readFile(join(out, 'runs', 'synth-1', '02-synth', 'generate', 'results', '00000.json'), 'utf8')) as { stats: { synth: { rejected: Record<string, number>; usage: { requests: number } } } };
-  assert.deepEqual(results.stats.synth.rejected, { refusal: 1, lang_mismatch: 1 });
+  // Digits fold to 0 as in document dedup, so "Article 2" repeats "Article 1" and "Article 11" repeats "Article 10".
+  const titledArticle = (p: SynthPair) => /^Write an article titled "Article \d+"\.$/.test(p.messages[0].content);
+  const rejectedPairs = (await readFile(join(out, 'runs', 'synth-1', '02-synth', 'rejected-pairs', 'pairs-00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SynthPair & { reason: string });
+  const nearDuplicates = rejectedPairs.filter((p) => p.reason === 'near_duplicate_instruction');
+  assert.ok(nearDuplicates.length >= 20 && nearDuplicates.every(titledArticle), 'the near-duplicates are the numbered titles');
+  assert.deepEqual(pairs.filter(titledArticle).map((p) => p.messages[0].content), ['Write an article titled "Article 1".', 'Write an article titled "Article 10".']);
+  assert.deepEqual(results.stats.synth.rejected, { refusal: 1, lang_mismatch: 1, near_duplicate_instruction: nearDuplicates.length });
 
   const card = await readFile(join(first.release_dir, 'DATACARD.md'), 'utf8');
   const modelPairs = pairs.filter((p) => p.generator !== 'template').length;

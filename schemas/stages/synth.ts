@@ -45,7 +45,7 @@ export const SynthGates = z.strictObject({
   max_instruction_chars: z.number().int().positive().default(20_000),
   /** Drop a response whose language (lid.176) differs from the source document's meta.lang. */
   lang_match: z.boolean().default(true),
-  /** Drop an instruction whose word-3-gram Jaccard similarity to an earlier one in the task reaches this (Self-Instruct uses ROUGE-L 0.7). */
+  /** Drop an instruction whose word-3-gram Jaccard to an earlier one of the run, estimated by MinHash, reaches this (Self-Instruct drops at ROUGE-L 0.7). */
   dedup_jaccard: z.number().gt(0).max(1).default(0.7),
   /** Share of the response's content words that must occur in the source, for grounded recipes. */
   min_grounding: z.number().min(0).max(1).default(0.5),

@@ -133,7 +133,7 @@ async function synthesizePart(
       }
       if (verdict.pass) {
         const similarity = dedup.check(c.instruction);
-        if (similarity !== null) verdict = { pass: false, reason: 'near_duplicate_instruction', detail: { jaccard: Math.round(similarity * 1e4) / 1e4 } };
+        if (similarity !== null) verdict = { pass: false, reason: 'near_duplicate_instruction', detail: { estimated_jaccard: Math.round(similarity * 1e4) / 1e4 } };
       }
       if (!verdict.pass) {
         tally.rejected[verdict.reason] = (tally.rejected[verdict.reason] ?? 0) + 1;
