@@ -8,6 +8,24 @@ export const ShardEntry = z.object({
   tokens: z.number().int().nonnegative(),
 });
 
+/** A file of the release beside the corpus shards: its path inside the release and what `verify` checks. */
+export const ReleaseFile = z.object({
+  name: z.string(),
+  format: z.enum(['jsonl', 'parquet']),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+});
+export type ReleaseFile = z.infer<typeof ReleaseFile>;
+
+/** The instruction pairs a synth stage published: pair files and, when configured, tokenized shards (names relative to the release). */
+export const SynthRelease = z.object({
+  pairs: z.number().int().nonnegative(),
+  files: z.array(ReleaseFile),
+  shards: z.array(ShardEntry),
+});
+export type SynthRelease = z.infer<typeof SynthRelease>;
+
 /**
  * releases/<name>/v<N>/manifest.json, written last as the commit marker of a version. It holds no
  * run id or clock time: the same inputs and config give the same bytes.
@@ -25,6 +43,8 @@ export const ReleaseManifest = z.object({
   packing: z.object({ seq_len: z.number().int(), samples_per_shard: z.number().int(), separator: z.string(), remainder: z.string() }),
   shards: z.array(ShardEntry),
   totals: z.object({ documents: z.number().int(), samples: z.number().int(), tokens: z.number().int(), shards: z.number().int(), bytes: z.number().int() }),
+  /** Present when the pipeline has a synth stage; absent otherwise, so other releases keep their bytes. */
+  synth: SynthRelease.optional(),
   files: z.object({ index: z.string(), provenance: z.string(), datacard: z.object({ markdown: z.string(), html: z.string() }) }),
 });
 export type ReleaseManifest = z.infer<typeof ReleaseManifest>;

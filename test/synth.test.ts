@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ReleaseManifest } from '../schemas/release.js';
 import { OpenAiBackend, SynthConfig } from '../schemas/stages/synth.js';
 import { runLocal } from '../src/executors/local.js';
+import { verifyRelease } from '../src/release/verify.js';
 import { ConfigError, loadPipeline } from '../src/pipeline.js';
 import { storageFor } from '../src/storage/index.js';
 import { ResponseCache } from '../stages/synth/cache.js';
@@ -14,7 +18,7 @@ import type { SynthPair } from '../stages/synth/index.js';
 import { tokenizer } from '../stages/shard/tokenizers.js';
 import { query } from './helpers/catalog.js';
 import { chatServer, completion, type SeenRequest } from './helpers/chat-server.js';
-import { FIXTURES, request, tempDir, writePipeline } from './helpers/pipelines.js';
+import { FIXTURES, QUICKSTART, request, tempDir, writePipeline } from './helpers/pipelines.js';
 
 const ARTICLE_1 = 'All human beings are born free and equal in dignity and rights. They are endowed with reason and conscience and should act towards one another in a spirit of brotherhood.';
 
@@ -345,6 +349,71 @@ test('tokenized pair shards carry a loss mask that covers exactly the response a
   assert.equal(ids.length, mask.length);
   assert.deepEqual(ids.slice(ids.length - response.length), response);
   assert.deepEqual(mask, [...Array<number>(ids.length - response.length).fill(0), ...Array<number>(response.length).fill(1)]);
+});
+
+test('pairs are also written as Parquet with messages as a list of role/content structs, holding the same rows as the JSON lines', async () => {
+  const dir = await tempDir('synth-parquet');
+  const file = await writePipeline(dir, {
+    name: 'synth-parquet',
+    stages: [
+      { stage: 'ingest', inputs: [{ uri: join(FIXTURES, 'quickstart', 'udhr-en.jsonl.gz'), format: 'jsonl', id_field: 'id' }] },
+      { stage: 'synth', min_source_chars: 100, formats: ['jsonl', 'parquet'], shards: { samples_per_shard: 16 } },
+      { stage: 'shard', seq_len: 256, samples_per_shard: 8 },
+    ],
+  });
+  const summary = await runLocal(await request(file, join(dir, 'out'), 'parquet'));
+  const jsonl = (await readFile(join(summary.release_dir, 'synth', 'pairs-00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SynthPair);
+  const parquet = join(summary.release_dir, 'synth', 'pairs-00000.parquet');
+  // Read by a DuckDB of the test's own, not through the stage's writer.
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    const types = (await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${parquet}'))`)).getRowObjectsJS();
+    assert.deepEqual(Object.fromEntries(types.map((t) => [t.column_name, t.column_type])), {
+      id: 'VARCHAR', messages: 'STRUCT("role" VARCHAR, "content" VARCHAR)[]', source_doc_id: 'VARCHAR', recipe: 'VARCHAR', generator: 'VARCHAR',
+      template: 'VARCHAR', params: 'MAP(VARCHAR, DOUBLE)', cache_key: 'VARCHAR', grounding: 'DOUBLE',
+    });
+    const rows = (await conn.runAndReadAll(`SELECT id, messages[1].role AS r1, messages[1].content AS user, messages[2].role AS r2, messages[2].content AS assistant, source_doc_id, template, grounding FROM read_parquet('${parquet}')`)).getRowObjectsJS();
+    assert.ok(jsonl.length >= 5, `${jsonl.length} pairs`);
+    assert.deepEqual(rows, jsonl.map((p) => ({ id: p.id, r1: 'user', user: p.messages[0].content, r2: 'assistant', assistant: p.messages[1].content, source_doc_id: p.source_doc_id, template: p.template, grounding: p.grounding })));
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+});
+
+test('every synth file is in the release manifest with its sha256, and verify names a synth file that changed', async () => {
+  const dir = await tempDir('synth-manifest');
+  const file = await writePipeline(dir, {
+    name: 'synth-manifest',
+    stages: [
+      { stage: 'ingest', inputs: [{ uri: join(FIXTURES, 'quickstart', 'udhr-en.jsonl.gz'), format: 'jsonl', id_field: 'id' }] },
+      { stage: 'synth', min_source_chars: 100, formats: ['jsonl', 'parquet'], shards: { samples_per_shard: 16 } },
+      { stage: 'shard', seq_len: 256, samples_per_shard: 8 },
+    ],
+  });
+  const summary = await runLocal(await request(file, join(dir, 'out'), 'manifest'));
+  const manifest = ReleaseManifest.parse(JSON.parse(await readFile(join(summary.release_dir, 'manifest.json'), 'utf8')));
+  const synth = manifest.synth;
+  assert.ok(synth);
+  const onDisk = (await readdir(join(summary.release_dir, 'synth'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(summary.release_dir, join(e.parentPath, e.name))).sort();
+  assert.deepEqual([...synth.files, ...synth.shards].map((f) => f.name).sort(), onDisk);
+  for (const f of [...synth.files, ...synth.shards]) {
+    const bytes = await readFile(join(summary.release_dir, f.name));
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), f.sha256, f.name);
+    assert.equal(bytes.length, f.bytes);
+  }
+  assert.deepEqual(synth.files.map((f) => f.rows), [synth.pairs, synth.pairs]);
+  assert.equal(synth.shards.reduce((n, s) => n + s.samples, 0), synth.pairs);
+  assert.deepEqual((await verifyRelease(summary.release_dir)).problems, []);
+
+  const jsonl = join(summary.release_dir, 'synth', 'pairs-00000.jsonl');
+  await writeFile(jsonl, (await readFile(jsonl, 'utf8')).replace('Article 1', 'Article I'));
+  assert.deepEqual((await verifyRelease(summary.release_dir)).problems.map((p) => p.replace(/[0-9a-f]{64}/g, '<sha>')), ['synth/pairs-00000.jsonl: sha256 <sha>, manifest says <sha>']);
+
+  // A pipeline without synth keeps the manifest it had: no synth key at all.
+  const plain = JSON.parse(await readFile(join((await runLocal(await request(QUICKSTART, join(dir, 'plain'), 'plain'))).release_dir, 'manifest.json'), 'utf8')) as object;
+  assert.equal('synth' in plain, false);
 });
 
 /** Members of an uncompressed ustar archive by name. */

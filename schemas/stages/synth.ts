@@ -66,6 +66,8 @@ export const SynthConfig = z
     gates: SynthGates.prefault({}),
     /** Temporal task queue for the generate task, e.g. corpusflow-llm: requests wait on the network and the provider's limits, so they belong on workers of their own. */
     task_queue: TaskQueue,
+    /** Files of pairs per part: chat-format JSON lines, and/or Parquet with `messages` as a list of {role, content}. */
+    formats: z.array(z.enum(['jsonl', 'parquet'])).min(1).default(['jsonl']),
     /** Also write tokenized WebDataset shards of the pairs with a loss mask over the response; null: JSONL only. */
     shards: z.strictObject({
       tokenizer: TokenizerName.default('cl100k_base'),

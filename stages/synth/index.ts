@@ -4,6 +4,7 @@ import { ModelRecipe, SynthConfig, TemplateRecipe, type Recipe } from '../../sch
 import { sha256Hex } from '../../src/hash.js';
 import { readDocuments, writeDocuments } from '../../src/parts/documents.js';
 import { partUri } from '../../src/run/paths.js';
+import type { ReleaseFile, SynthRelease } from '../../schemas/release.js';
 import type { PartInfo } from '../../schemas/run.js';
 import type { GlobalStage, PhaseContext } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
@@ -12,6 +13,7 @@ import { ResponseCache, type ChatMessage } from './cache.js';
 import { ChatClient } from './chat-client.js';
 import { checkPair, InstructionDedup } from './gates.js';
 import { writeMaskedShards, type MaskedShard } from './masked-shards.js';
+import { writePairsParquet } from './pairs-parquet.js';
 import { fill, TEMPLATES, templateId } from './recipes.js';
 import { templatePairs, type DraftPair } from './template-backend.js';
 
@@ -167,30 +169,41 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
   const tally: SynthTally = { pairs: 0, rejected: {}, recipes: {} };
   const outputs: PartInfo[] = [];
   const shards: MaskedShard[] = [];
+  const files: ReleaseFile[] = [];
   let docsIn = 0;
   const jsonl = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
   for (const [i, part] of ctx.spec.parts.entries()) {
     const docs = await readDocuments(ctx.storage(part), part);
     docsIn += docs.length;
     const { pairs, rejected } = await synthesizePart(ctx, docs, client, dedup, tally);
-    const name = `pairs-${String(i).padStart(5, '0')}.jsonl`;
-    const pairsUri = joinUri(ctx.plan.release_dir, 'synth', name);
-    await ctx.storage(pairsUri).write(pairsUri, jsonl(pairs));
-    const rejectedUri = joinUri(ctx.stageDir, 'rejected-pairs', name);
+    const name = `pairs-${String(i).padStart(5, '0')}`;
+    if (config.formats.includes('jsonl')) {
+      const uri = joinUri(ctx.plan.release_dir, 'synth', `${name}.jsonl`);
+      const bytes = Buffer.from(jsonl(pairs));
+      await ctx.storage(uri).write(uri, bytes);
+      files.push({ name: `synth/${name}.jsonl`, format: 'jsonl', sha256: sha256Hex(bytes), bytes: bytes.length, rows: pairs.length });
+    }
+    if (config.formats.includes('parquet')) {
+      const uri = joinUri(ctx.plan.release_dir, 'synth', `${name}.parquet`);
+      const part = await writePairsParquet(ctx.storage(uri), uri, pairs);
+      files.push({ name: `synth/${name}.parquet`, format: 'parquet', sha256: part.sha256, bytes: part.bytes, rows: part.rows });
+    }
+    const rejectedUri = joinUri(ctx.stageDir, 'rejected-pairs', `${name}.jsonl`);
     await ctx.storage(rejectedUri).write(rejectedUri, jsonl(rejected));
     if (config.shards) {
       const dir = joinUri(ctx.plan.release_dir, 'synth', 'shards');
-      shards.push(...await writeMaskedShards(pairs, config.shards.tokenizer, config.shards.samples_per_shard, dir, `synth-${String(i).padStart(5, '0')}`, ctx.storage(dir)));
+      const written = await writeMaskedShards(pairs, config.shards.tokenizer, config.shards.samples_per_shard, dir, `synth-${String(i).padStart(5, '0')}`, ctx.storage(dir));
+      shards.push(...written.map((sh) => ({ ...sh, name: `synth/shards/${sh.name}` })));
     }
     // Source documents pass through unchanged: synth adds a dataset beside the corpus, not into it.
     outputs.push(await writeDocuments(ctx.storage(ctx.stageDir), partUri(ctx.stageDir, i), docs));
   }
+  const release: SynthRelease = { pairs: tally.pairs, files, shards };
   ctx.stats.synth = {
     ...tally,
-    pairs_dir: joinUri(ctx.plan.release_dir, 'synth'),
     templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(TEMPLATES[r])])),
     ...(client ? { usage: client.usage } : {}),
-    ...(config.shards ? { shards } : {}),
+    release,
   };
   return { docs_in: docsIn, docs_out: docsIn, outputs };
 }
