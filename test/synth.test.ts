@@ -225,6 +225,53 @@ test('a model recipe with the template backend is a config error naming the reci
   await assert.rejects(loadPipeline(file), /stages\[1\]\.recipes\[1\]: recipe qa needs a model/);
 });
 
+test('custom recipes from the pipeline config are checked: placeholders, the document in the prompt, names, seeds and the backend, each error naming its path', async () => {
+  const dir = await tempDir('synth-custom-config');
+  const backend = { kind: 'openai', base_url: 'http://127.0.0.1:9/v1', model: 'm' };
+  const errorsOf = async (synth: object) => {
+    const file = await writePipeline(dir, { name: 'custom', stages: [{ stage: 'ingest', inputs: [{ uri: 'x.jsonl', format: 'jsonl' }] }, { stage: 'synth', backend, ...synth }, { stage: 'shard' }] });
+    return loadPipeline(file).then(() => '', (e: unknown) => (e instanceof ConfigError ? e.message : String(e)));
+  };
+  const glossary = { user: 'List the terms the text defines.\n\n{{text}}', instruction: 'Define the terms used in the following text.\n\n{{text}}' };
+  assert.equal(await errorsOf({ recipes: ['glossary'], custom_recipes: { glossary } }), '');
+  assert.match(await errorsOf({ recipes: ['glossary'], custom_recipes: { glossary: { ...glossary, user: 'Terms of {{source}}: {{text}}' } } }),
+    /stages\[1\]\.custom_recipes\.glossary\.user: unknown placeholder \{\{source\}\}: use \{\{text\}\} or \{\{seeds\}\}/);
+  assert.match(await errorsOf({ recipes: ['glossary'], custom_recipes: { glossary: { ...glossary, user: 'List some terms.' } } }), /custom_recipes\.glossary\.user: the prompt must include the document as \{\{text\}\}/);
+  assert.match(await errorsOf({ recipes: ['glossary'], custom_recipes: { glossary: { ...glossary, instruction: 'Define {{seeds}}' } } }), /custom_recipes\.glossary\.instruction: unknown placeholder \{\{seeds\}\}: use \{\{text\}\}/);
+  assert.match(await errorsOf({ recipes: ['glossary'], custom_recipes: { glossary: { user: glossary.user } } }), /custom_recipes\.glossary\.instruction: reply: text needs the instruction/);
+  assert.match(await errorsOf({ recipes: ['qa'], custom_recipes: { qa: glossary } }), /custom_recipes\.qa: qa is a built-in recipe/);
+  assert.match(await errorsOf({ recipes: ['glosary'], custom_recipes: { glossary } }), /recipes\[0\]: unknown recipe glosary: use one of qa, .* or define it under custom_recipes/);
+  assert.match(await errorsOf({ recipes: ['glossary'], custom_recipes: { glossary: { ...glossary, user: 'Like these:\n{{seeds}}\n\n{{text}}' } } }), /seed_tasks: the glossary recipe needs seed tasks/);
+  assert.match(await errorsOf({ backend: { kind: 'template' }, recipes: ['glossary'], custom_recipes: { glossary } }), /recipes\[0\]: recipe glossary needs a model/);
+});
+
+test('a custom recipe sends its own prompt, and its pairs name it with its version and the hash of its wording', async () => {
+  const server = await chatServer((r) => ({ body: completion(firstSentence((r.body.messages.at(-1)?.content ?? '').split('\n').slice(3).join(' '))) }));
+  const dir = await tempDir('synth-custom');
+  const glossary = { version: 2, system: 'You explain legal texts.', user: 'Restate the first sentence of this article.\n\n{{text}}', instruction: 'Restate the first sentence of the following article.\n\n{{text}}' };
+  const file = await writePipeline(dir, {
+    name: 'synth-custom',
+    stages: [
+      { stage: 'ingest', inputs: [{ uri: join(FIXTURES, 'quickstart', 'udhr-en.jsonl.gz'), format: 'jsonl', id_field: 'id' }] },
+      { stage: 'synth', recipes: ['restate'], custom_recipes: { restate: glossary }, backend: { kind: 'openai', base_url: server.url, model: 'scripted-7b' }, min_source_chars: 100 },
+      { stage: 'shard', seq_len: 256, samples_per_shard: 8 },
+    ],
+  });
+  const summary = await runLocal(await request(file, join(dir, 'out'), 'custom'));
+  await server.close();
+  const first = server.requests[0]?.body.messages;
+  assert.equal(first?.[0]?.content, 'You explain legal texts.');
+  assert.match(first?.[1]?.content ?? '', /^Restate the first sentence of this article\.\n\n(Preamble|Article \d+)\n/);
+  const pairs = (await readFile(join(summary.release_dir, 'synth', 'pairs-00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SynthPair);
+  assert.ok(pairs.length >= 20, `${pairs.length} pairs`);
+  const wording = createHash('sha256').update(JSON.stringify([glossary.system, glossary.user, glossary.instruction, false])).digest('hex').slice(0, 12);
+  for (const p of pairs) {
+    assert.equal(p.recipe, 'restate');
+    assert.equal(p.template, `restate@v2:${wording}`);
+    assert.match(p.messages[0].content, /^Restate the first sentence of the following article\.\n\n/);
+  }
+});
+
 const firstSentence = (text: string) => /[^.]*\./.exec(text.trim())?.[0]?.trim() ?? text;
 
 /** Answers like a model would: qa as JSON, summaries as prose, both taken from the text; one refusal, one answer in German. */

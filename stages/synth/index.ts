@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Document } from '../../schemas/document.js';
-import { ModelRecipe, SynthConfig, TemplateRecipe, type Recipe } from '../../schemas/stages/synth.js';
+import { SynthConfig, TemplateRecipe, type Recipe } from '../../schemas/stages/synth.js';
 import { sha256Hex } from '../../src/hash.js';
 import { readDocuments, writeDocuments } from '../../src/parts/documents.js';
 import { partUri } from '../../src/run/paths.js';
@@ -14,7 +14,7 @@ import { ChatClient } from './chat-client.js';
 import { checkPair, InstructionDedup } from './gates.js';
 import { writeMaskedShards, type MaskedShard } from './masked-shards.js';
 import { writePairsParquet } from './pairs-parquet.js';
-import { fill, TEMPLATES, templateId } from './recipes.js';
+import { fill, recipeTemplates, templateId, type PromptTemplate } from './recipes.js';
 import { templatePairs, type DraftPair } from './template-backend.js';
 
 /** Self-Instruct (Wang et al. 2023) shows 8 tasks per prompt. */
@@ -79,8 +79,8 @@ function outRoot(workDir: string, runId: string): string {
   return workDir.slice(0, -suffix.length);
 }
 
-async function modelCandidate(client: ChatClient, recipe: Recipe, doc: Document, source: string, seeds: readonly string[]): Promise<Candidate> {
-  const t = TEMPLATES[recipe];
+async function modelCandidate(client: ChatClient, t: PromptTemplate, doc: Document, source: string, seeds: readonly string[]): Promise<Candidate> {
+  const recipe = t.recipe;
   const seedList = seedsFor(seeds, doc.id).map((s, i) => `${i + 1}. ${s}`).join('\n');
   const messages: ChatMessage[] = [{ role: 'system', content: t.system }, { role: 'user', content: fill(t.user, { text: source, seeds: seedList }) }];
   const reply = await client.complete(messages);
@@ -105,15 +105,16 @@ async function synthesizePart(
   ctx: PhaseContext<SynthConfig>, docs: Document[], client: ChatClient | null, dedup: InstructionDedup, tally: SynthTally,
 ): Promise<{ pairs: SynthPair[]; rejected: Rejected[] }> {
   const { config } = ctx;
-  const modelRecipes = config.recipes.filter((r) => ModelRecipe.safeParse(r).success);
-  const templateRecipes = config.recipes.filter((r) => TemplateRecipe.safeParse(r).success);
+  const templates = recipeTemplates(config);
+  const modelTemplates = config.recipes.filter((r) => !TemplateRecipe.safeParse(r).success).map((r) => templates.get(r) as PromptTemplate);
+  const templateRecipes = config.recipes.flatMap((r) => TemplateRecipe.safeParse(r).data ?? []);
   // Every request of the part is queued at once: the client's queue, not this loop, decides how many run.
   const perDoc = await Promise.all(docs.map(async (doc): Promise<Candidate[]> => {
     if (doc.text.length < config.min_source_chars) return [];
     const source = promptSource(doc.text, config.max_source_chars);
     const fromTemplates = templatePairs(doc, templateRecipes, config.max_source_chars)
       .map((p): Candidate => ({ ...p, generator: 'template', params: {}, cache_key: null, unusable: null }));
-    const fromModel = client ? await Promise.all(modelRecipes.map((r) => modelCandidate(client, r, doc, source, config.seed_tasks))) : [];
+    const fromModel = client ? await Promise.all(modelTemplates.map((t) => modelCandidate(client, t, doc, source, config.seed_tasks))) : [];
     return [...fromTemplates, ...fromModel];
   }));
 
@@ -122,7 +123,7 @@ async function synthesizePart(
   for (const [i, doc] of docs.entries()) {
     let kept = 0;
     for (const c of perDoc[i] ?? []) {
-      const t = TEMPLATES[c.recipe];
+      const t = templates.get(c.recipe) as PromptTemplate;
       const template = templateId(t);
       const messages: [ChatMessage, ChatMessage] = [{ role: 'user', content: c.instruction }, { role: 'assistant', content: c.response }];
       const id = sha256Hex(`${doc.id}\u0000${template}\u0000${c.cache_key ?? ''}\u0000${c.instruction}\u0000${c.response}`).slice(0, 32);
@@ -161,7 +162,7 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
   if (ctx.spec.kind !== 'reduce') throw new Error('synth generate is one task over all parts');
   const { config } = ctx;
   let client: ChatClient | null = null;
-  if (config.backend.kind === 'openai' && config.recipes.some((r) => ModelRecipe.safeParse(r).success)) {
+  if (config.backend.kind === 'openai' && config.recipes.some((r) => !TemplateRecipe.safeParse(r).success)) {
     const cacheRoot = joinUri(outRoot(ctx.plan.work_dir, ctx.plan.run_id), 'cache', 'synth');
     client = new ChatClient(config.backend, new ResponseCache(ctx.storage(cacheRoot), cacheRoot));
   }
@@ -201,7 +202,7 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
   const release: SynthRelease = { pairs: tally.pairs, files, shards };
   ctx.stats.synth = {
     ...tally,
-    templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(TEMPLATES[r])])),
+    templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(recipeTemplates(config).get(r) as PromptTemplate)])),
     ...(client ? { usage: client.usage } : {}),
     release,
   };
