@@ -102,10 +102,9 @@ interface SynthTally {
 
 /** Pairs of one part's documents, through the gates, in document and recipe order (so dedup is deterministic). */
 async function synthesizePart(
-  ctx: PhaseContext<SynthConfig>, docs: Document[], client: ChatClient | null, dedup: InstructionDedup, tally: SynthTally,
+  ctx: PhaseContext<SynthConfig>, docs: Document[], templates: ReadonlyMap<Recipe, PromptTemplate>, client: ChatClient | null, dedup: InstructionDedup, tally: SynthTally,
 ): Promise<{ pairs: SynthPair[]; rejected: Rejected[] }> {
   const { config } = ctx;
-  const templates = recipeTemplates(config);
   const modelTemplates = config.recipes.filter((r) => !TemplateRecipe.safeParse(r).success).map((r) => templates.get(r) as PromptTemplate);
   const templateRecipes = config.recipes.flatMap((r) => TemplateRecipe.safeParse(r).data ?? []);
   // Every request of the part is queued at once: the client's queue, not this loop, decides how many run.
@@ -167,6 +166,7 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
     client = new ChatClient(config.backend, new ResponseCache(ctx.storage(cacheRoot), cacheRoot));
   }
   const dedup = new InstructionDedup(config.gates.dedup_jaccard);
+  const templates = recipeTemplates(config);
   const tally: SynthTally = { pairs: 0, rejected: {}, recipes: {} };
   const outputs: PartInfo[] = [];
   const shards: MaskedShard[] = [];
@@ -176,7 +176,7 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
   for (const [i, part] of ctx.spec.parts.entries()) {
     const docs = await readDocuments(ctx.storage(part), part);
     docsIn += docs.length;
-    const { pairs, rejected } = await synthesizePart(ctx, docs, client, dedup, tally);
+    const { pairs, rejected } = await synthesizePart(ctx, docs, templates, client, dedup, tally);
     const name = `pairs-${String(i).padStart(5, '0')}`;
     if (config.formats.includes('jsonl')) {
       const uri = joinUri(ctx.plan.release_dir, 'synth', `${name}.jsonl`);
@@ -186,8 +186,8 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
     }
     if (config.formats.includes('parquet')) {
       const uri = joinUri(ctx.plan.release_dir, 'synth', `${name}.parquet`);
-      const part = await writePairsParquet(ctx.storage(uri), uri, pairs);
-      files.push({ name: `synth/${name}.parquet`, format: 'parquet', sha256: part.sha256, bytes: part.bytes, rows: part.rows });
+      const written = await writePairsParquet(ctx.storage(uri), uri, pairs);
+      files.push({ name: `synth/${name}.parquet`, format: 'parquet', sha256: written.sha256, bytes: written.bytes, rows: written.rows });
     }
     const rejectedUri = joinUri(ctx.stageDir, 'rejected-pairs', `${name}.jsonl`);
     await ctx.storage(rejectedUri).write(rejectedUri, jsonl(rejected));
@@ -202,7 +202,7 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
   const release: SynthRelease = { pairs: tally.pairs, files, shards };
   ctx.stats.synth = {
     ...tally,
-    templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(recipeTemplates(config).get(r) as PromptTemplate)])),
+    templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(templates.get(r) as PromptTemplate)])),
     ...(client ? { usage: client.usage } : {}),
     release,
   };
