@@ -6,6 +6,9 @@ import { z } from 'zod';
  */
 export const ReleaseFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/, 'a file name in the release folder: letters, digits, ".", "_" or "-", no path separators');
 
+/** A path below the release folder (synth/shards/…): segments that are each a ReleaseFileName, so none is `.` or `..`. */
+export const ReleasePath = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}(\/[A-Za-z0-9][A-Za-z0-9_.-]{0,254}){0,3}$/, 'a path in the release folder: "/"-separated names of letters, digits, ".", "_" or "-", each starting with a letter or digit');
+
 export const ShardEntry = z.object({
   name: ReleaseFileName,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -13,6 +16,24 @@ export const ShardEntry = z.object({
   samples: z.number().int().positive(),
   tokens: z.number().int().nonnegative(),
 });
+
+/** A file of the release beside the corpus shards: its path inside the release and what `verify` checks. */
+export const ReleaseFile = z.object({
+  name: ReleasePath,
+  format: z.enum(['jsonl', 'parquet']),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+});
+export type ReleaseFile = z.infer<typeof ReleaseFile>;
+
+/** The instruction pairs a synth stage published: pair files and, when configured, tokenized shards (names relative to the release). */
+export const SynthRelease = z.object({
+  pairs: z.number().int().nonnegative(),
+  files: z.array(ReleaseFile),
+  shards: z.array(ShardEntry.extend({ name: ReleasePath })),
+});
+export type SynthRelease = z.infer<typeof SynthRelease>;
 
 /**
  * releases/<name>/v<N>/manifest.json, written last as the commit marker of a version. It holds no
@@ -43,6 +64,8 @@ export const ReleaseManifest = z.object({
   }),
   shards: z.array(ShardEntry),
   totals: z.object({ documents: z.number().int(), samples: z.number().int(), tokens: z.number().int(), shards: z.number().int(), bytes: z.number().int() }),
+  /** Present when the pipeline has a synth stage; absent otherwise, so other releases keep their bytes. */
+  synth: SynthRelease.optional(),
   files: z.object({ index: ReleaseFileName, provenance: ReleaseFileName, datacard: z.object({ markdown: ReleaseFileName, html: ReleaseFileName }) }),
 });
 export type ReleaseManifest = z.infer<typeof ReleaseManifest>;

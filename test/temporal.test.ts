@@ -14,7 +14,7 @@ import { PIPELINE, STAGE } from '../temporal/search-attributes.js';
 import { startWorker } from '../temporal/worker.js';
 import { pipelineRun, runProgress } from '../temporal/workflows.js';
 import { QUICKSTART, ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
-import { startTemporal } from './helpers/temporal.js';
+import { startTemporal, taskPlacements } from './helpers/temporal.js';
 
 const TASK_QUEUE = 'corpusflow-test';
 let server: DevServer;
@@ -152,15 +152,7 @@ test('a stage with its own task_queue has its tasks run by that queue\'s worker,
     const summary = await submitRun(await request(await writePipeline(dir, spec), join(dir, 'out'), 'task-queue-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
     assert.ok(summary.documents > 0);
 
-    const events = (await new Client({ connection }).workflow.getHandle('task-queue-run').fetchHistory()).events ?? [];
-    const byId = new Map(events.map((e) => [String(e.eventId), e]));
-    const ran = events.flatMap((e) => {
-      const started = e.activityTaskStartedEventAttributes;
-      const scheduled = started ? byId.get(String(started.scheduledEventId))?.activityTaskScheduledEventAttributes : undefined;
-      if (!started || scheduled?.activityType?.name !== 'runTask') return [];
-      const input = JSON.parse(Buffer.from(scheduled.input?.payloads?.[0]?.data ?? new Uint8Array()).toString('utf8')) as { stage_index: number };
-      return [{ stage: input.stage_index, queue: scheduled.taskQueue?.name, worker: started.identity ?? '' }];
-    });
+    const ran = await taskPlacements(new Client({ connection }), 'task-queue-run');
     const ingestTasks = ran.filter((r) => r.stage === 0);
     assert.ok(ingestTasks.length > 0 && ran.length > ingestTasks.length);
     for (const r of ran) {

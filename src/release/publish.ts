@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { ReleaseManifest } from '../../schemas/release.js';
+import { ReleaseManifest, SynthRelease } from '../../schemas/release.js';
 import { DatasetManifest } from '../../schemas/run.js';
 import { loadPlan, loadResults } from '../run/execute.js';
 import { datasetUri, stageDir } from '../run/paths.js';
@@ -42,6 +42,8 @@ export async function publishRelease(workDir: string): Promise<ReleaseManifest> 
     }),
   );
   const shards = ReleaseManifest.shape.shards.parse(pack.stats.shards);
+  const synthStage = plan.stages.find((s) => s.name === 'synth');
+  const synth = synthStage ? SynthRelease.parse(((await results(synthStage.index, 'generate'))[0]?.stats.synth as { release?: unknown } | undefined)?.release) : undefined;
   const manifest = ReleaseManifest.parse({
     schema_version: 1,
     name: plan.pipeline.name,
@@ -63,6 +65,7 @@ export async function publishRelease(workDir: string): Promise<ReleaseManifest> 
       shards: shards.length,
       bytes: shards.reduce((n, s) => n + s.bytes, 0),
     },
+    synth,
     files: { index: 'index.wids.json', provenance: 'provenance.duckdb', datacard: DATACARD_FILES },
   });
   const indexUri = joinUri(plan.release_dir, 'index.wids.json');

@@ -81,7 +81,8 @@ export function checkSamples(name: string, tar: Buffer, problems: string[]): { s
 /**
  * Re-check a release against its manifest: every shard's size and sha256, every tar parsed with
  * our own reader (no links, no names outside the folder), sample and token counts, equal sample
- * counts in every shard but the last, the totals and index.wids.json.
+ * counts in every shard but the last, the totals and index.wids.json; and the size and sha256 of every
+ * synth file (pairs and their shards).
  */
 export async function verifyRelease(release: string): Promise<VerifyReport> {
   const manifest = await readManifest(release);
@@ -116,5 +117,16 @@ export async function verifyRelease(release: string): Promise<VerifyReport> {
   const index = JSON.parse((await storageFor(indexUri).read(indexUri)).toString('utf8')) as { shardlist: { url: string; nsamples: number; filesize: number }[] };
   const expected = manifest.shards.map((s) => ({ url: `shards/${s.name}`, nsamples: s.samples, filesize: s.bytes }));
   if (JSON.stringify(index.shardlist) !== JSON.stringify(expected)) problems.push(`${manifest.files.index}: its shard list differs from the manifest`);
+  for (const f of [...(manifest.synth?.files ?? []), ...(manifest.synth?.shards ?? [])]) {
+    const uri = joinUri(release, f.name);
+    if (!(await storageFor(uri).exists(uri))) {
+      problems.push(`${f.name}: missing`);
+      continue;
+    }
+    const bytes = await storageFor(uri).read(uri);
+    if (bytes.length !== f.bytes) problems.push(`${f.name}: ${bytes.length} bytes, manifest says ${f.bytes}`);
+    const sha = sha256Hex(bytes);
+    if (sha !== f.sha256) problems.push(`${f.name}: sha256 ${sha}, manifest says ${f.sha256}`);
+  }
   return { release, shards: manifest.shards.length, samples, tokens, problems };
 }

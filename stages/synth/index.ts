@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Document } from '../../schemas/document.js';
-import { ModelRecipe, SynthConfig, TemplateRecipe, type Recipe } from '../../schemas/stages/synth.js';
+import { SynthConfig, TemplateRecipe, type Recipe } from '../../schemas/stages/synth.js';
 import { sha256Hex } from '../../src/hash.js';
 import { readDocuments, writeDocuments } from '../../src/parts/documents.js';
 import { partUri } from '../../src/run/paths.js';
+import type { ReleaseFile, SynthRelease } from '../../schemas/release.js';
 import type { PartInfo } from '../../schemas/run.js';
 import type { GlobalStage, PhaseContext } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
@@ -12,7 +13,8 @@ import { ResponseCache, type ChatMessage } from './cache.js';
 import { ChatClient } from './chat-client.js';
 import { checkPair, InstructionDedup } from './gates.js';
 import { writeMaskedShards, type MaskedShard } from './masked-shards.js';
-import { fill, TEMPLATES, templateId } from './recipes.js';
+import { writePairsParquet } from './pairs-parquet.js';
+import { fill, recipeTemplates, templateId, type PromptTemplate } from './recipes.js';
 import { templatePairs, type DraftPair } from './template-backend.js';
 
 /** Self-Instruct (Wang et al. 2023) shows 8 tasks per prompt. */
@@ -77,8 +79,8 @@ function outRoot(workDir: string, runId: string): string {
   return workDir.slice(0, -suffix.length);
 }
 
-async function modelCandidate(client: ChatClient, recipe: Recipe, doc: Document, source: string, seeds: readonly string[]): Promise<Candidate> {
-  const t = TEMPLATES[recipe];
+async function modelCandidate(client: ChatClient, t: PromptTemplate, doc: Document, source: string, seeds: readonly string[]): Promise<Candidate> {
+  const recipe = t.recipe;
   const seedList = seedsFor(seeds, doc.id).map((s, i) => `${i + 1}. ${s}`).join('\n');
   const messages: ChatMessage[] = [{ role: 'system', content: t.system }, { role: 'user', content: fill(t.user, { text: source, seeds: seedList }) }];
   const reply = await client.complete(messages);
@@ -100,18 +102,18 @@ interface SynthTally {
 
 /** Pairs of one part's documents, through the gates, in document and recipe order (so dedup is deterministic). */
 async function synthesizePart(
-  ctx: PhaseContext<SynthConfig>, docs: Document[], client: ChatClient | null, dedup: InstructionDedup, tally: SynthTally,
+  ctx: PhaseContext<SynthConfig>, docs: Document[], templates: ReadonlyMap<Recipe, PromptTemplate>, client: ChatClient | null, dedup: InstructionDedup, tally: SynthTally,
 ): Promise<{ pairs: SynthPair[]; rejected: Rejected[] }> {
   const { config } = ctx;
-  const modelRecipes = config.recipes.filter((r) => ModelRecipe.safeParse(r).success);
-  const templateRecipes = config.recipes.filter((r) => TemplateRecipe.safeParse(r).success);
+  const modelTemplates = config.recipes.filter((r) => !TemplateRecipe.safeParse(r).success).map((r) => templates.get(r) as PromptTemplate);
+  const templateRecipes = config.recipes.flatMap((r) => TemplateRecipe.safeParse(r).data ?? []);
   // Every request of the part is queued at once: the client's queue, not this loop, decides how many run.
   const perDoc = await Promise.all(docs.map(async (doc): Promise<Candidate[]> => {
     if (doc.text.length < config.min_source_chars) return [];
     const source = promptSource(doc.text, config.max_source_chars);
     const fromTemplates = templatePairs(doc, templateRecipes, config.max_source_chars)
       .map((p): Candidate => ({ ...p, generator: 'template', params: {}, cache_key: null, unusable: null }));
-    const fromModel = client ? await Promise.all(modelRecipes.map((r) => modelCandidate(client, r, doc, source, config.seed_tasks))) : [];
+    const fromModel = client ? await Promise.all(modelTemplates.map((t) => modelCandidate(client, t, doc, source, config.seed_tasks))) : [];
     return [...fromTemplates, ...fromModel];
   }));
 
@@ -120,7 +122,7 @@ async function synthesizePart(
   for (const [i, doc] of docs.entries()) {
     let kept = 0;
     for (const c of perDoc[i] ?? []) {
-      const t = TEMPLATES[c.recipe];
+      const t = templates.get(c.recipe) as PromptTemplate;
       const template = templateId(t);
       const messages: [ChatMessage, ChatMessage] = [{ role: 'user', content: c.instruction }, { role: 'assistant', content: c.response }];
       const id = sha256Hex(`${doc.id}\u0000${template}\u0000${c.cache_key ?? ''}\u0000${c.instruction}\u0000${c.response}`).slice(0, 32);
@@ -133,7 +135,7 @@ async function synthesizePart(
       }
       if (verdict.pass) {
         const similarity = dedup.check(c.instruction);
-        if (similarity !== null) verdict = { pass: false, reason: 'near_duplicate_instruction', detail: { jaccard: Math.round(similarity * 1e4) / 1e4 } };
+        if (similarity !== null) verdict = { pass: false, reason: 'near_duplicate_instruction', detail: { estimated_jaccard: Math.round(similarity * 1e4) / 1e4 } };
       }
       if (!verdict.pass) {
         tally.rejected[verdict.reason] = (tally.rejected[verdict.reason] ?? 0) + 1;
@@ -159,38 +161,50 @@ async function generate(ctx: PhaseContext<SynthConfig>): Promise<{ docs_in: numb
   if (ctx.spec.kind !== 'reduce') throw new Error('synth generate is one task over all parts');
   const { config } = ctx;
   let client: ChatClient | null = null;
-  if (config.backend.kind === 'openai' && config.recipes.some((r) => ModelRecipe.safeParse(r).success)) {
+  if (config.backend.kind === 'openai' && config.recipes.some((r) => !TemplateRecipe.safeParse(r).success)) {
     const cacheRoot = joinUri(outRoot(ctx.plan.work_dir, ctx.plan.run_id), 'cache', 'synth');
     client = new ChatClient(config.backend, new ResponseCache(ctx.storage(cacheRoot), cacheRoot));
   }
   const dedup = new InstructionDedup(config.gates.dedup_jaccard);
+  const templates = recipeTemplates(config);
   const tally: SynthTally = { pairs: 0, rejected: {}, recipes: {} };
   const outputs: PartInfo[] = [];
   const shards: MaskedShard[] = [];
+  const files: ReleaseFile[] = [];
   let docsIn = 0;
   const jsonl = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
   for (const [i, part] of ctx.spec.parts.entries()) {
     const docs = await readDocuments(ctx.storage(part), part);
     docsIn += docs.length;
-    const { pairs, rejected } = await synthesizePart(ctx, docs, client, dedup, tally);
-    const name = `pairs-${String(i).padStart(5, '0')}.jsonl`;
-    const pairsUri = joinUri(ctx.plan.release_dir, 'synth', name);
-    await ctx.storage(pairsUri).write(pairsUri, jsonl(pairs));
-    const rejectedUri = joinUri(ctx.stageDir, 'rejected-pairs', name);
+    const { pairs, rejected } = await synthesizePart(ctx, docs, templates, client, dedup, tally);
+    const name = `pairs-${String(i).padStart(5, '0')}`;
+    if (config.formats.includes('jsonl')) {
+      const uri = joinUri(ctx.plan.release_dir, 'synth', `${name}.jsonl`);
+      const bytes = Buffer.from(jsonl(pairs));
+      await ctx.storage(uri).write(uri, bytes);
+      files.push({ name: `synth/${name}.jsonl`, format: 'jsonl', sha256: sha256Hex(bytes), bytes: bytes.length, rows: pairs.length });
+    }
+    if (config.formats.includes('parquet')) {
+      const uri = joinUri(ctx.plan.release_dir, 'synth', `${name}.parquet`);
+      const written = await writePairsParquet(ctx.storage(uri), uri, pairs);
+      files.push({ name: `synth/${name}.parquet`, format: 'parquet', sha256: written.sha256, bytes: written.bytes, rows: written.rows });
+    }
+    const rejectedUri = joinUri(ctx.stageDir, 'rejected-pairs', `${name}.jsonl`);
     await ctx.storage(rejectedUri).write(rejectedUri, jsonl(rejected));
     if (config.shards) {
       const dir = joinUri(ctx.plan.release_dir, 'synth', 'shards');
-      shards.push(...await writeMaskedShards(pairs, config.shards.tokenizer, config.shards.samples_per_shard, dir, `synth-${String(i).padStart(5, '0')}`, ctx.storage(dir)));
+      const written = await writeMaskedShards(pairs, config.shards.tokenizer, config.shards.samples_per_shard, dir, `synth-${String(i).padStart(5, '0')}`, ctx.storage(dir));
+      shards.push(...written.map((sh) => ({ ...sh, name: `synth/shards/${sh.name}` })));
     }
     // Source documents pass through unchanged: synth adds a dataset beside the corpus, not into it.
     outputs.push(await writeDocuments(ctx.storage(ctx.stageDir), partUri(ctx.stageDir, i), docs));
   }
+  const release: SynthRelease = { pairs: tally.pairs, files, shards };
   ctx.stats.synth = {
     ...tally,
-    pairs_dir: joinUri(ctx.plan.release_dir, 'synth'),
-    templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(TEMPLATES[r])])),
+    templates: Object.fromEntries(config.recipes.map((r) => [r, templateId(templates.get(r) as PromptTemplate)])),
     ...(client ? { usage: client.usage } : {}),
-    ...(config.shards ? { shards } : {}),
+    release,
   };
   return { docs_in: docsIn, docs_out: docsIn, outputs };
 }

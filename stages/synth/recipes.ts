@@ -1,5 +1,5 @@
 import { sha256Hex } from '../../src/hash.js';
-import type { Recipe } from '../../schemas/stages/synth.js';
+import type { BuiltinRecipe, Recipe, SynthConfig } from '../../schemas/stages/synth.js';
 
 /**
  * A prompt template: bump `version` whenever the wording changes, so pairs made with the old
@@ -21,7 +21,7 @@ export interface PromptTemplate {
 
 const SYSTEM = 'You write training data for an instruction-following assistant. Use only facts stated in the text you are given.';
 
-export const TEMPLATES: Record<Recipe, PromptTemplate> = {
+export const TEMPLATES: Record<BuiltinRecipe, PromptTemplate> = {
   qa: {
     recipe: 'qa', version: 1, system: SYSTEM, json: true, grounded: true, instruction: '',
     user: 'Read the text below. Write one question a curious reader could ask that the text answers, and the answer, using only the text. The question must make sense without the text.\nReply with JSON only: {"instruction": "<question>", "response": "<answer>"}\n\nText:\n{{text}}',
@@ -68,5 +68,14 @@ export function templateId(t: PromptTemplate): string {
 }
 
 export function fill(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => vars[k] ?? '');
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => vars[k] ?? '');
+}
+
+/** Every template a config can name: the built-in ones and its `custom_recipes` (checked by the schema). */
+export function recipeTemplates(config: Pick<SynthConfig, 'custom_recipes'>): Map<Recipe, PromptTemplate> {
+  const out = new Map<Recipe, PromptTemplate>(Object.entries(TEMPLATES));
+  for (const [recipe, c] of Object.entries(config.custom_recipes)) {
+    out.set(recipe, { recipe, version: c.version, system: c.system, user: c.user, json: c.reply === 'json', grounded: c.grounded, instruction: c.instruction ?? '' });
+  }
+  return out;
 }

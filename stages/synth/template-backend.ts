@@ -1,5 +1,5 @@
 import type { Document } from '../../schemas/document.js';
-import type { Recipe } from '../../schemas/stages/synth.js';
+import type { Recipe, TemplateRecipe } from '../../schemas/stages/synth.js';
 import { fill, TEMPLATES } from './recipes.js';
 
 /** A pair before gates: who made it is added by the caller. */
@@ -30,7 +30,7 @@ function titleOf(doc: Document, paras: string[]): { title: string; rest: string[
  * summary of the rest (news and encyclopedia leads are written as summaries), the title as the
  * prompt for the body, and each heading as the prompt for its section.
  */
-export function templatePairs(doc: Document, recipes: readonly Recipe[], maxChars: number): DraftPair[] {
+export function templatePairs(doc: Document, recipes: readonly TemplateRecipe[], maxChars: number): DraftPair[] {
   const paras = paragraphs(doc.text);
   const titled = titleOf(doc, paras);
   const body = titled ? titled.rest : paras;
