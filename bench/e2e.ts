@@ -65,6 +65,8 @@ interface OursReport {
   cpu_seconds: number;
   wall_seconds: number;
   peak_rss_mb: number;
+  /** Highest resident set sampled while each phase ran (MB, whole process: main thread and the task thread). */
+  rss_mb: Record<string, number>;
   summary: RunSummary;
 }
 
@@ -76,6 +78,11 @@ const cpuNow = () => {
 /** Child mode: run our pipeline with one task thread and report CPU per stage phase. */
 async function runOurs(corpus: E2eCorpus, out: string): Promise<OursReport> {
   const cpu: Record<string, number> = {};
+  const rss: Record<string, number> = {};
+  let phase = 'ingest/read';
+  const sampler = setInterval(() => {
+    rss[phase] = Math.max(rss[phase] ?? 0, Math.round(process.memoryUsage.rss() / 2 ** 20));
+  }, 100);
   let mark = cpuNow();
   const t0 = performance.now();
   const cpu0 = mark;
@@ -89,11 +96,14 @@ async function runOurs(corpus: E2eCorpus, out: string): Promise<OursReport> {
         const now = cpuNow();
         cpu[key] = (cpu[key] ?? 0) + now - mark;
         mark = now;
+        if (p.tasks_done === p.tasks_total) phase = 'release';
+        else phase = key;
       },
     },
   );
   cpu.release = cpuNow() - mark;
-  return { cpu, cpu_seconds: cpuNow() - cpu0, wall_seconds: (performance.now() - t0) / 1000, peak_rss_mb: process.resourceUsage().maxRSS / 1024, summary };
+  clearInterval(sampler);
+  return { cpu, rss_mb: rss, cpu_seconds: cpuNow() - cpu0, wall_seconds: (performance.now() - t0) / 1000, peak_rss_mb: process.resourceUsage().maxRSS / 1024, summary };
 }
 
 interface PeerReport {
@@ -116,35 +126,45 @@ function child(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<str
   });
 }
 
-/** What one core can do at the bottom of each stage, on this corpus: the ceilings in docs/performance.md. */
+/** CPU seconds `run` takes on this thread. */
+async function cpuOf(run: () => unknown): Promise<number> {
+  const t0 = cpuNow();
+  await run();
+  return Math.max(cpuNow() - t0, 1e-6);
+}
+
+/**
+ * What one core does at the bottom of each stage, on this corpus's pages: the ceilings in
+ * docs/performance.md. gunzip and sha256 over one WET file; MinHash signatures, cl100k_base encoding
+ * and lid.176 over its first 3,000 pages.
+ */
 async function limits(corpus: E2eCorpus): Promise<Record<string, number>> {
   const gz = readFileSync(corpus.files[0] as string);
-  let t = performance.now();
-  const raw = gunzipSync(gz);
-  const gunzip = raw.length / 1e6 / ((performance.now() - t) / 1000);
-  t = performance.now();
-  createHash('sha256').update(raw).digest();
-  const sha = raw.length / 1e6 / ((performance.now() - t) / 1000);
+  let raw = Buffer.alloc(0);
+  const gunzip = await cpuOf(() => (raw = gunzipSync(gz)));
+  const gunzipMb = raw.length / 1e6 / gunzip;
+  const shaMb = raw.length / 1e6 / (await cpuOf(() => createHash('sha256').update(raw).digest()));
   const texts = raw.toString('utf8').split('WARC/1.0\r\n').slice(1, 3001).map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
   const textMb = texts.reduce((n, s) => n + Buffer.byteLength(s), 0) / 1e6;
   const mh = DedupConfig.parse({ stage: 'dedup' }).minhash as NonNullable<DedupConfig['minhash']>;
   const perm = permutations(mh.bands * mh.rows, mh.seed);
   const sig = new Uint32Array(mh.bands * mh.rows);
-  t = performance.now();
-  for (const s of texts) minhashSignature(s, mh, perm, sig);
-  const minhash = texts.length / ((performance.now() - t) / 1000);
+  const minhash = await cpuOf(() => texts.forEach((s) => minhashSignature(s, mh, perm, sig)));
   const tok = await tokenizer('cl100k_base');
   tok.encode('warm up');
-  t = performance.now();
-  for (const s of texts) tok.encode(s);
-  const tokenizeMb = textMb / ((performance.now() - t) / 1000);
+  const encode = await cpuOf(() => texts.forEach((s) => tok.encode(s)));
   const decide = await langid.open(LangidConfig.parse({ stage: 'langid' }));
   const doc = (text: string): Document => ({ id: '0', text, url: null, source: { uri: '', offset: 0, record_id: null, fetch_date: null, license: null }, meta: {} });
-  t = performance.now();
-  for (const s of texts) await decide(doc(s));
-  const lid = texts.length / ((performance.now() - t) / 1000);
+  const lid = await cpuOf(async () => {
+    for (const s of texts) await decide(doc(s));
+  });
   const r = (x: number) => Math.round(x);
-  return { gunzip_mb_s: r(gunzip), sha256_mb_s: r(sha), minhash_docs_s: r(minhash), minhash_mb_s: r((minhash * textMb) / texts.length), tokenize_mb_s: r(tokenizeMb), tokenize_docs_s: r((tokenizeMb * texts.length) / textMb), langid_docs_s: r(lid) };
+  return {
+    gunzip_mb_s: r(gunzipMb), sha256_mb_s: r(shaMb),
+    minhash_docs_s: r(texts.length / minhash), minhash_mb_s: r(textMb / minhash),
+    tokenize_docs_s: r(texts.length / encode), tokenize_mb_s: r(textMb / encode),
+    langid_docs_s: r(texts.length / lid), langid_mb_s: r(textMb / lid),
+  };
 }
 
 async function main(): Promise<void> {
@@ -216,6 +236,7 @@ async function main(): Promise<void> {
   console.log(`${'end to end'.padEnd(10)}${pad(input, 11)}${pad(ours.cpu_seconds.toFixed(1), 9)}${pad(round(oursE2e), 13)} |${pad(step('read').docs_out, 15)}${pad(peer.cpu_seconds.toFixed(1), 9)}${pad(round(peerE2e), 13)} |${pad((oursE2e / peerE2e).toFixed(2), 7)}`);
   console.log(`wall: ours ${ours.wall_seconds.toFixed(1)} s, datatrove ${peer.wall_seconds.toFixed(1)} s; peak RSS: ours ${ours.peak_rss_mb.toFixed(0)} MB, datatrove ${peer.peak_rss_mb.toFixed(0)} MB`);
   console.log(`out: ours ${ours.summary.documents} documents, ${ours.summary.tokens} tokens; datatrove ${step('tokenize').docs_out} documents, ${peer.tokens} tokens`);
+  console.log(`ours peak RSS by phase (MB): ${JSON.stringify(ours.rss_mb)}`);
   console.log(`ours by phase (CPU s): ${JSON.stringify(Object.fromEntries(Object.entries(ours.cpu).map(([k, v]) => [k, round(v, 1)])))}`);
   console.log(`datatrove by step (CPU s): ${JSON.stringify(Object.fromEntries(Object.entries(peer.steps).map(([k, v]) => [k, round(v.cpu_seconds, 1)])))}`);
   console.log(JSON.stringify({
@@ -225,7 +246,7 @@ async function main(): Promise<void> {
     stage_targets: { datatrove: 1 },
     wall_seconds: { ours: round(ours.wall_seconds, 1), datatrove: round(peer.wall_seconds, 1) },
     cpu_seconds: { ours: round(ours.cpu_seconds, 1), datatrove: round(peer.cpu_seconds, 1) },
-    peak_rss_mb: { ours: round(ours.peak_rss_mb), datatrove: round(peer.peak_rss_mb) },
+    peak_rss_mb: { ours: round(ours.peak_rss_mb), datatrove: round(peer.peak_rss_mb), ours_by_phase: ours.rss_mb },
     docs: { input, ours_out: ours.summary.documents, datatrove_out: step('tokenize').docs_out },
     tokens: { ours: ours.summary.tokens, datatrove: peer.tokens },
     corpus: { text_mb: round(corpus.text_bytes / 1e6), gz_mb: round(corpus.gz_bytes / 1e6), files: corpus.files.length },
