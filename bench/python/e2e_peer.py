@@ -34,6 +34,7 @@ from datatrove.pipeline.formatters import PIIFormatter
 from datatrove.pipeline.readers import JsonlReader, WarcReader
 from datatrove.pipeline.writers import JsonlWriter
 from datatrove.utils.hashing import HashConfig
+from offline_models import cl100k_encoding
 
 
 _connect = socket.socket.connect
@@ -90,12 +91,7 @@ class TiktokenTokenizer(PipelineStep):
         self.output_folder = output_folder
 
     def run(self, data, rank=0, world_size=1):
-        import tiktoken
-        import tiktoken.load
-        import tiktoken_ext.openai_public as openai_public
-
-        openai_public.load_tiktoken_bpe = lambda _url, expected_hash=None: tiktoken.load.load_tiktoken_bpe(bpe_path, expected_hash=expected_hash)
-        enc = tiktoken.Encoding(**openai_public.cl100k_base())
+        enc = cl100k_encoding(bpe_path)
         eos = enc.eot_token
         os.makedirs(self.output_folder, exist_ok=True)
         with open(f"{self.output_folder}/{rank:05d}.tokens", "wb") as out:
