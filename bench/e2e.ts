@@ -171,6 +171,8 @@ async function main(): Promise<void> {
   const work = join(ROOT, '.bench', 'e2e-run');
   if (process.argv[2] === 'ours') {
     const corpus = JSON.parse(readFileSync(process.argv[3] as string, 'utf8')) as E2eCorpus;
+    // A fresh run every time: a stored run would return its finished tasks without running them.
+    rmSync(join(work, 'ours'), { recursive: true, force: true });
     process.stdout.write(JSON.stringify(await runOurs(corpus, join(work, 'ours'))) + '\n');
     return;
   }
