@@ -22,7 +22,7 @@ export interface BenchCorpus {
 }
 
 /** mulberry32: a tiny seeded PRNG, so the corpus is the same on every machine and run. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

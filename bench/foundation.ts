@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +23,7 @@ import type { Document } from '../schemas/document.js';
 import { langid } from '../stages/langid/index.js';
 import { tiktokenEncoding, tokenizer } from '../stages/shard/tokenizers.js';
 import { buildCorpus, readCorpus, writeCorpus, type BenchDoc } from './corpus.js';
+import { CL100K_TIKTOKEN_SHA256, writeTiktokenFile } from './tiktoken-file.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -30,8 +31,6 @@ const DOCS = Number(process.env.CORPUSFLOW_BENCH_DOCS ?? 10_000);
 const REPS = Number(process.env.CORPUSFLOW_BENCH_REPS ?? 3);
 /** Documents per block of an interleaved pass: about a second of langid on one core. */
 const BLOCK = Number(process.env.CORPUSFLOW_BENCH_BLOCK ?? 500);
-/** sha256 of cl100k_base.tiktoken that tiktoken itself checks (tiktoken_ext/openai_public.py). */
-const CL100K_TIKTOKEN_SHA256 = '223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7';
 
 interface Pass {
   seconds: number;
@@ -53,22 +52,6 @@ function timed(run: () => void): Pass {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   return { seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6 };
-}
-
-/**
- * gpt-tokenizer's cl100k_base ranks (the array its encoder is built from: rank = index, a string
- * for UTF-8 tokens, a byte array otherwise) written in tiktoken's format: `base64(bytes) rank`.
- */
-async function writeTiktokenFile(path: string): Promise<string> {
-  const mod = (await import('gpt-tokenizer/bpeRanks/cl100k_base')) as { default: (string | number[])[] };
-  const lines: string[] = [];
-  mod.default.forEach((value, rank) => {
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
-    lines.push(`${bytes.toString('base64')} ${rank}`);
-  });
-  const data = lines.join('\n') + '\n';
-  writeFileSync(path, data);
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** The Python peer as a long-lived process, so its passes interleave with ours. */

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { Document } from '../schemas/document.js';
 import { LangidConfig } from '../schemas/stages/langid.js';
 import { langid } from '../stages/langid/index.js';
+import { dominantScript } from '../stages/langid/labels.js';
 import type { Outcome } from '../src/stage.js';
 
 function doc(text: string): Document {
@@ -44,6 +45,17 @@ test('labels are recorded as lid.176 label, ISO 639-3 code and the script of the
   assert.equal(cyrillic.lang_script, 'Cyrl');
   const latin = await meta('Sva ljudska bića rađaju se slobodna i jednaka u dostojanstvu i pravima. Ona su obdarena razumom i svešću.');
   assert.equal(latin.lang_script, 'Latn');
+});
+
+test('the script is counted per letter, letters outside the Basic Multilingual Plane included, the first listed script winning a tie', () => {
+  // CJK Extension B ideographs are surrogate pairs: four of them outnumber three Latin letters.
+  assert.equal(dominantScript('\u{20000}\u{20001}\u{20002}\u{20003} abc 😀😀😀😀😀'), 'Hani');
+  assert.equal(dominantScript('\u{20000}\u{20001}\u{20002} abcd'), 'Latn');
+  assert.equal(dominantScript('ab αβ'), 'Latn');
+  assert.equal(dominantScript('Ünïcödé ça va, ñandú'), 'Latn');
+  assert.equal(dominantScript('12345 !?'), 'Zyyy');
+  // Only the first 2,000 UTF-16 units are read.
+  assert.equal(dominantScript(`${'я'.repeat(2000)}${'a'.repeat(5000)}`), 'Cyrl');
 });
 
 function pick(m: { lang: string; lang_iso639_3: string; lang_script: string }) {

@@ -42,19 +42,9 @@ lid = fasttext.load_model(lid_path)
 lid_load = time.perf_counter() - t0
 
 t0 = time.perf_counter()
-import tiktoken  # noqa: E402
-import tiktoken.load  # noqa: E402
-import tiktoken_ext.openai_public as openai_public  # noqa: E402
+from offline_models import cl100k_encoding  # noqa: E402
 
-
-def local_bpe(_url, expected_hash=None):
-    # tiktoken's own cl100k_base() names its download URL and hash; read our file instead and
-    # keep the hash check, so the ranks are proven identical to the ones tiktoken would fetch.
-    return tiktoken.load.load_tiktoken_bpe(bpe_path, expected_hash=expected_hash)
-
-
-openai_public.load_tiktoken_bpe = local_bpe
-enc = tiktoken.Encoding(**openai_public.cl100k_base())
+enc = cl100k_encoding(bpe_path)
 enc.encode_ordinary("warm up the regex and the rank table")
 tik_load = time.perf_counter() - t0
 

@@ -19,7 +19,27 @@ const SCRIPTS: [string, RegExp][] = ([
   ['Geor', 'Georgian'], ['Armn', 'Armenian'], ['Ethi', 'Ethiopic'], ['Taml', 'Tamil'], ['Telu', 'Telugu'], ['Knda', 'Kannada'],
   ['Mlym', 'Malayalam'], ['Gujr', 'Gujarati'], ['Guru', 'Gurmukhi'], ['Orya', 'Oriya'], ['Sinh', 'Sinhala'], ['Khmr', 'Khmer'],
   ['Laoo', 'Lao'], ['Mymr', 'Myanmar'], ['Tibt', 'Tibetan'], ['Thaa', 'Thaana'], ['Syrc', 'Syriac'],
-] as const).map(([code, name]) => [code, new RegExp(`\\p{Script=${name}}`, 'gu')]);
+] as const).map(([code, name]) => [code, new RegExp(`^\\p{Script=${name}}$`, 'u')]);
+
+const LATN = 0;
+
+/**
+ * Index in SCRIPTS of each non-ASCII code point seen so far (-1 for none of them): a page repeats
+ * few distinct letters, so one lookup replaces a regex pass per script over the whole sample.
+ */
+const scriptOf = new Map<number, number>();
+
+function classify(cp: number): number {
+  let index = scriptOf.get(cp);
+  if (index === undefined) {
+    const ch = String.fromCodePoint(cp);
+    index = SCRIPTS.findIndex(([, re]) => re.test(ch));
+    // Bounded: one text holds few distinct letters, but a long run can meet every plane.
+    if (scriptOf.size >= 1 << 16) scriptOf.clear();
+    scriptOf.set(cp, index);
+  }
+  return index;
+}
 
 /** How much text the script count reads: enough to be sure, cheap on long pages. */
 const SAMPLE = 2000;
@@ -31,11 +51,22 @@ const SAMPLE = 2000;
  */
 export function dominantScript(text: string): string {
   const sample = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
-  const counts = new Map<string, number>();
-  for (const [code, re] of SCRIPTS) {
-    const n = sample.match(re)?.length ?? 0;
-    if (n) counts.set(code, n);
+  const perScript = new Int32Array(SCRIPTS.length);
+  for (let i = 0; i < sample.length; i++) {
+    const unit = sample.charCodeAt(i);
+    if (unit < 0x80) {
+      if ((unit | 0x20) >= 0x61 && (unit | 0x20) <= 0x7a) perScript[LATN] = (perScript[LATN] as number) + 1;
+      continue;
+    }
+    const cp = sample.codePointAt(i) as number;
+    if (cp > 0xffff) i++;
+    const index = classify(cp);
+    if (index >= 0) perScript[index] = (perScript[index] as number) + 1;
   }
+  const counts = new Map<string, number>();
+  SCRIPTS.forEach(([code], i) => {
+    if (perScript[i]) counts.set(code, perScript[i] as number);
+  });
   const kana = (counts.get('Hira') ?? 0) + (counts.get('Kana') ?? 0);
   const han = counts.get('Hani') ?? 0;
   // A few katakana loanwords in Chinese do not make it Japanese: 5% of the CJK letters at least.
