@@ -5,6 +5,7 @@ import type { Document } from '../schemas/document.js';
 import { IngestInput } from '../schemas/stages/ingest.js';
 import { urlPolicy } from '../stages/ingest/policy.js';
 import { readWet } from '../stages/ingest/warc.js';
+import { mulberry32 } from '../src/prng.js';
 
 /** One benchmark document: what both sides of a comparison read from the same JSONL file. */
 export interface BenchDoc {
@@ -19,18 +20,6 @@ export interface BenchCorpus {
   bytes: number;
   /** Human-readable account of where the texts came from. */
   sources: string[];
-}
-
-/** mulberry32: a tiny seeded PRNG, so the corpus is the same on every machine and run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function udhrArticles(root: string): Map<string, string[]> {
@@ -97,7 +86,7 @@ export function buildCorpus(root: string, count: number, sharedWarcDir: string |
   const fixtureWet = wetTexts(join(root, 'fixtures', 'commoncrawl'), seen);
   const sharedWet = sharedWarcDir ? wetTexts(sharedWarcDir, seen) : { texts: [], files: [] };
   const wet = [...fixtureWet.texts, ...sharedWet.texts];
-  const rand = prng(0x5eed);
+  const rand = mulberry32(0x5eed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
 
   const fill = (lang: string, target: number): string => {

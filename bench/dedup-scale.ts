@@ -18,6 +18,7 @@ import { dedup } from '../stages/dedup/index.js';
 import { writeDocuments } from '../src/parts/documents.js';
 import type { PhaseContext } from '../src/stage.js';
 import { storageFor } from '../src/storage/index.js';
+import { mulberry32 } from '../src/prng.js';
 
 const config = DedupConfig.parse({ stage: 'dedup', minhash: { ngram: 5, bands: 14, rows: 8 }, bucket_tasks: 4 });
 
@@ -41,14 +42,6 @@ async function runTask(arg: { phase: string; spec: TaskSpec; taskIndex: number; 
   process.stdout.write(JSON.stringify(result));
 }
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function main(): Promise<void> {
   const N = Number(process.env.BENCH_DOCS ?? 1_000_000);

@@ -19,20 +19,13 @@ import { minhashSignature, permutations } from '../stages/dedup/minhash.js';
 import { writeDocuments } from '../src/parts/documents.js';
 import type { PhaseContext } from '../src/stage.js';
 import { storageFor } from '../src/storage/index.js';
+import { mulberry32 } from '../src/prng.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const python = process.env.CORPUSFLOW_BENCH_PYTHON ?? join(root, '.venv-bench', 'bin', 'python');
 const N = Number(process.env.BENCH_DOCS ?? 20000);
 const PARTS = Number(process.env.BENCH_PARTS ?? 4);
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Web-page sized documents (150-600 words, Zipf-like vocabulary); 10% near copies (5% of words changed), 5% exact copies. */
 function corpus(n: number): { id: string; text: string }[] {

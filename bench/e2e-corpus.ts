@@ -13,7 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { prng } from './corpus.js';
+import { mulberry32 } from '../src/prng.js';
 import { Fakes } from './pii/fakes.js';
 import { benchCorpus } from './quality-corpus.js';
 import { realRecords, ROOT } from './warc-corpus.js';
@@ -104,7 +104,7 @@ export function e2eCorpus(textBytes: number): E2eCorpus {
   const paragraph = () => Array.from({ length: int(2, 6) }, () => pick(sentences)).join(' ');
   const udhr = udhrPool();
   const wet = realRecords('conversion').map((r) => r.block.toString('utf8')).filter((t) => t.trim());
-  const rand = prng(0xe2e);
+  const rand = mulberry32(0xe2e);
   const fakes = new Fakes(0xe2e);
   const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;

@@ -10,13 +10,11 @@
  * Run with `make bench B=foundation`. Human-readable lines first; the last line is one JSON
  * object. See docs/benchmarks.md for the method and the figures.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LangidConfig } from '../schemas/stages/langid.js';
 import type { Document } from '../schemas/document.js';
@@ -24,6 +22,7 @@ import { langid } from '../stages/langid/index.js';
 import { tiktokenEncoding, tokenizer } from '../stages/shard/tokenizers.js';
 import { buildCorpus, readCorpus, writeCorpus, type BenchDoc } from './corpus.js';
 import { CL100K_TIKTOKEN_SHA256, writeTiktokenFile } from './tiktoken-file.js';
+import { PythonPeer } from './python-peer.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -52,48 +51,6 @@ function timed(run: () => void): Pass {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   return { seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6 };
-}
-
-/** The Python peer as a long-lived process, so its passes interleave with ours. */
-class Peer {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly lines: AsyncIterator<string>;
-
-  constructor(python: string, args: string[]) {
-    this.child = spawn(python, [join(ROOT, 'bench', 'python', 'foundation_peer.py'), ...args], {
-      env: {
-        ...process.env,
-        // One core: no OpenMP/BLAS/rayon pools, tiktoken called one document at a time.
-        OMP_NUM_THREADS: '1',
-        OPENBLAS_NUM_THREADS: '1',
-        MKL_NUM_THREADS: '1',
-        RAYON_NUM_THREADS: '1',
-        TOKENIZERS_PARALLELISM: 'false',
-        // An empty cache dir makes tiktoken read files directly and never write a cache.
-        TIKTOKEN_CACHE_DIR: '',
-        PYTHONHASHSEED: '0',
-      },
-    });
-    this.child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[peer] ${chunk.toString()}`));
-    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
-  }
-
-  async read<T>(): Promise<T> {
-    const next = await this.lines.next();
-    if (next.done) throw new Error(`the Python peer exited (code ${this.child.exitCode ?? 'unknown'}); see [peer] lines above`);
-    const reply = JSON.parse(next.value) as T & { error?: string };
-    if (reply.error) throw new Error(`Python peer: ${reply.error}`);
-    return reply;
-  }
-
-  ask<T>(command: string): Promise<T> {
-    this.child.stdin.write(`${command}\n`);
-    return this.read<T>();
-  }
-
-  close(): void {
-    this.child.stdin.end('quit\n');
-  }
 }
 
 /** [tokens, seconds] per kind of document, pooled over the timed passes. */
@@ -184,7 +141,7 @@ async function run(python: string, work: string): Promise<void> {
   tok.encode('warm up the regex and the rank table');
   const oursTokLoad = (performance.now() - t0) / 1000;
 
-  const peer = new Peer(python, [corpusPath, lidModel, bpePath]);
+  const peer = new PythonPeer(python, 'foundation_peer.py', [corpusPath, lidModel, bpePath]);
   try {
     const ready = await peer.read<PeerReady>();
     if (ready.docs !== corpus.length) throw new Error(`peer read ${ready.docs} documents, we read ${corpus.length}`);

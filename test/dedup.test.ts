@@ -8,18 +8,11 @@ import { runLocal } from '../src/executors/local.js';
 import { collisionProbability, estimatedJaccard, minhashSignature, normalisedWords, permutations, shingleHashes } from '../stages/dedup/minhash.js';
 import { query } from './helpers/catalog.js';
 import { request, tempDir, writePipeline } from './helpers/pipelines.js';
+import { mulberry32 } from '../src/prng.js';
 
 const LICENSES = '/usr/share/common-licenses';
 const LICENSE_TEXTS = ['GFDL-1.2', 'GFDL-1.3', 'LGPL-2', 'LGPL-2.1', 'GPL-2'];
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The 5-word shingles of a text, as strings: the brute-force ground truth shares no code with the stage. */
 function shingles(text: string): Set<string> {

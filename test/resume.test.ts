@@ -2,37 +2,24 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { TaskResult } from '../schemas/run.js';
 import { runLocal } from '../src/executors/local.js';
 import { sha256Hex } from '../src/hash.js';
 import { executeTask, loadPlan } from '../src/run/execute.js';
 import { createRun, finalizeStage, planPhase } from '../src/run/plan.js';
 import { submitRun } from '../temporal/client.js';
-import type { DevServer } from '../temporal/dev-server.js';
-import { startWorker } from '../temporal/worker.js';
 import { query } from './helpers/catalog.js';
 import { QUICKSTART, ROOT, request, tempDir } from './helpers/pipelines.js';
-import { startTemporal } from './helpers/temporal.js';
+import { withTemporalWorker } from './helpers/temporal.js';
 
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const TASK_QUEUE = 'corpusflow-resume';
-let server: DevServer;
-let worker: { run(): Promise<void>; shutdown(): void };
-let running: Promise<void>;
+const temporal = withTemporalWorker(TASK_QUEUE, 1);
 let reference: string;
 
 before(async () => {
-  server = await startTemporal();
-  worker = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, threads: 1 });
-  running = worker.run();
   reference = (await runLocal(await request(QUICKSTART, await tempDir('resume-ref'), 'resume-reference'))).release_dir;
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await server.stop();
 });
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -131,7 +118,7 @@ test('corpusflow run --resume reuses committed tasks whose checksums hold, redoe
 
 test('resubmitting a run id to Temporal with resume reuses its committed tasks the same way', async () => {
   const run = await interruptedRun('resume-temporal');
-  const summary = await submitRun({ ...(await request(QUICKSTART, run.out, run.runId)), resume: true }, { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+  const summary = await submitRun({ ...(await request(QUICKSTART, run.out, run.runId)), resume: true }, { address: temporal.server.address, namespace: 'default', taskQueue: TASK_QUEUE });
   assert.equal(summary.executor, 'temporal');
   await assertResumed(run, summary.release_dir);
 });

@@ -2,34 +2,18 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import type { DevServer } from '../temporal/dev-server.js';
 import { submitRun } from '../temporal/client.js';
-import { startWorker } from '../temporal/worker.js';
 import { chatServer, completion, type SeenRequest } from './helpers/chat-server.js';
 import { FIXTURES, ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
-import { startTemporal, taskPlacements } from './helpers/temporal.js';
+import { taskPlacements, withTemporalWorker } from './helpers/temporal.js';
 
 const RUN_QUEUE = 'corpusflow-synth-run';
 const LLM_QUEUE = 'corpusflow-llm';
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
-let server: DevServer;
-let worker: { run(): Promise<void>; shutdown(): void };
-let running: Promise<void>;
-
-before(async () => {
-  server = await startTemporal();
-  worker = await startWorker({ address: server.address, namespace: 'default', taskQueue: RUN_QUEUE, threads: 1 });
-  running = worker.run();
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await server.stop();
-});
+const temporal = withTemporalWorker(RUN_QUEUE, 1);
 
 /** Summaries as a model would write them: the article's first sentence. */
 function summarizer(r: SeenRequest) {
@@ -49,14 +33,14 @@ test('synth tasks run on the LLM task queue, on a worker started for that queue 
       { stage: 'shard', seq_len: 256, samples_per_shard: 8 },
     ],
   });
-  const llm = spawn('node', [CLI, 'worker', '--address', server.address, '--task-queue', LLM_QUEUE, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const connection = await Connection.connect({ address: server.address });
+  const llm = spawn('node', [CLI, 'worker', '--address', temporal.server.address, '--task-queue', LLM_QUEUE, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const connection = await Connection.connect({ address: temporal.server.address });
   try {
     await new Promise<void>((resolve, reject) => {
       llm.stderr.on('data', (d: Buffer) => d.toString().includes('corpusflow worker on') && resolve());
       llm.once('exit', (code) => reject(new Error(`the LLM worker exited with ${code}`)));
     });
-    const summary = await submitRun(await request(pipeline, join(dir, 'out'), 'synth-queue-run'), { address: server.address, namespace: 'default', taskQueue: RUN_QUEUE });
+    const summary = await submitRun(await request(pipeline, join(dir, 'out'), 'synth-queue-run'), { address: temporal.server.address, namespace: 'default', taskQueue: RUN_QUEUE });
     assert.ok(chat.requests.length >= 20, `the model was asked per document (${chat.requests.length} requests)`);
 
     const client = new Client({ connection });

@@ -2,36 +2,20 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { cancelRun, runStatus } from '../temporal/client.js';
-import type { DevServer } from '../temporal/dev-server.js';
-import { startWorker } from '../temporal/worker.js';
 import { pipelineRun } from '../temporal/workflows.js';
 import { ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
-import { startTemporal } from './helpers/temporal.js';
+import { withTemporalWorker } from './helpers/temporal.js';
 import { fleetPipeline, udhrInputs } from './helpers/udhr-inputs.js';
 
 const TASK_QUEUE = 'corpusflow-status';
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-let server: DevServer;
-let worker: { run(): Promise<void>; shutdown(): void };
-let running: Promise<void>;
-
-before(async () => {
-  server = await startTemporal();
-  worker = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, threads: 1 });
-  running = worker.run();
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await server.stop();
-});
+const temporal = withTemporalWorker(TASK_QUEUE, 1);
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('node', [CLI, ...args, '--address', server.address], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', [CLI, ...args, '--address', temporal.server.address], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,14 +29,14 @@ async function startLongRun(runId: string): Promise<string> {
   await Promise.all((await udhrInputs(240)).map(({ name, text }) => writeFile(join(dir, name), text)));
   const out = join(dir, 'out');
   const pipeline = await writePipeline(dir, fleetPipeline(runId, join(dir, '*.jsonl')));
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: temporal.server.address });
   try {
     await new Client({ connection }).workflow.start(pipelineRun, { taskQueue: TASK_QUEUE, workflowId: runId, args: [await request(pipeline, out, runId)] });
   } finally {
     await connection.close();
   }
   for (;;) {
-    const s = await runStatus(runId, { address: server.address, namespace: 'default' }).catch(() => null);
+    const s = await runStatus(runId, { address: temporal.server.address, namespace: 'default' }).catch(() => null);
     if (s && s.phases.some((p) => p.tasks_done >= 3)) return out;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -74,7 +58,7 @@ test('corpusflow status shows a bar per stage phase with docs/s and an ETA while
   const cancel = await cli(['cancel', 'status-run']);
   assert.equal(cancel.code, 0, cancel.stderr);
   assert.equal(cancel.stdout.trim(), 'run status-run: CANCELLED');
-  const after = await runStatus('status-run', { address: server.address, namespace: 'default' });
+  const after = await runStatus('status-run', { address: temporal.server.address, namespace: 'default' });
   assert.equal(after.status, 'CANCELLED');
   assert.ok(after.phases.every((p) => p.stage === 'ingest'), 'no stage after ingest started');
   // No release version exists at all: the catalog and manifest are written only after the last stage.
@@ -87,15 +71,15 @@ test('cancelling a run that has already finished reports it as completed and kee
   await Promise.all((await udhrInputs(4)).map(({ name, text }) => writeFile(join(dir, name), text)));
   const out = join(dir, 'out');
   const pipeline = await writePipeline(dir, fleetPipeline('done-run', join(dir, '*.jsonl')));
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: temporal.server.address });
   try {
     const handle = await new Client({ connection }).workflow.start(pipelineRun, { taskQueue: TASK_QUEUE, workflowId: 'done-run', args: [await request(pipeline, out, 'done-run')] });
     await handle.result();
   } finally {
     await connection.close();
   }
-  assert.equal(await cancelRun('done-run', { address: server.address, namespace: 'default' }), 'COMPLETED');
-  const status = await runStatus('done-run', { address: server.address, namespace: 'default' });
+  assert.equal(await cancelRun('done-run', { address: temporal.server.address, namespace: 'default' }), 'COMPLETED');
+  const status = await runStatus('done-run', { address: temporal.server.address, namespace: 'default' });
   assert.deepEqual(status.phases.map((p) => `${p.stage}/${p.phase} ${p.tasks_done}/${p.tasks_total}`).slice(0, 2), ['ingest/read 4/4', 'langid/map 4/4']);
   assert.ok((await readdir(join(out, 'releases', 'done-run', 'v1'))).includes('manifest.json'));
 });

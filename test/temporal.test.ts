@@ -2,36 +2,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse } from 'yaml';
 import { RunSummary } from '../schemas/run.js';
 import { runLocal } from '../src/executors/local.js';
-import type { DevServer } from '../temporal/dev-server.js';
 import { submitRun } from '../temporal/client.js';
 import { PIPELINE, STAGE } from '../temporal/search-attributes.js';
 import { startWorker } from '../temporal/worker.js';
 import { pipelineRun, runProgress } from '../temporal/workflows.js';
 import { QUICKSTART, ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
-import { startTemporal, taskPlacements } from './helpers/temporal.js';
+import { taskPlacements, withTemporalWorker } from './helpers/temporal.js';
 
 const TASK_QUEUE = 'corpusflow-test';
-let server: DevServer;
-let worker: { run(): Promise<void>; shutdown(): void };
-let running: Promise<void>;
-
-before(async () => {
-  server = await startTemporal();
-  worker = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, threads: 2 });
-  running = worker.run();
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await server.stop();
-});
+const temporal = withTemporalWorker(TASK_QUEUE, 2);
 
 async function files(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true }))
@@ -43,7 +28,7 @@ async function files(dir: string): Promise<string[]> {
 test('the temporal and local executors give byte-identical releases for the same input and config', async () => {
   const temporalOut = await tempDir('temporal');
   const localOut = await tempDir('local');
-  const viaTemporal = await submitRun(await request(QUICKSTART, temporalOut, 'identity-temporal'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+  const viaTemporal = await submitRun(await request(QUICKSTART, temporalOut, 'identity-temporal'), { address: temporal.server.address, namespace: 'default', taskQueue: TASK_QUEUE });
   const viaLocal = await runLocal(await request(QUICKSTART, localOut, 'identity-local'));
   assert.equal(viaTemporal.executor, 'temporal');
   assert.deepEqual(viaTemporal.stages, viaLocal.stages);
@@ -61,8 +46,8 @@ test('the temporal and local executors give byte-identical releases for the same
 
 test('a run is one workflow on the real server: stages inline, planning as local activities, one activity per task and one for the release, found by its pipeline and stage search attributes', async () => {
   const out = await tempDir('one-workflow');
-  const summary = await submitRun(await request(QUICKSTART, out, 'one-workflow-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
-  const connection = await Connection.connect({ address: server.address });
+  const summary = await submitRun(await request(QUICKSTART, out, 'one-workflow-run'), { address: temporal.server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+  const connection = await Connection.connect({ address: temporal.server.address });
   try {
     const client = new Client({ connection });
     const handle = client.workflow.getHandle(summary.run_id);
@@ -105,7 +90,7 @@ test('a run is one workflow on the real server: stages inline, planning as local
 test('a run continues as new every tasks_per_execution tasks, each execution starting no more than that, and releases byte-identically', async () => {
   const out = await tempDir('continue');
   const runId = 'continue-run';
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: temporal.server.address });
   try {
     const client = new Client({ connection });
     const handle = await client.workflow.start(pipelineRun, { taskQueue: TASK_QUEUE, workflowId: runId, args: [await request(QUICKSTART, out, runId), { tasks_per_execution: 7 }] });
@@ -140,16 +125,16 @@ test('a run continues as new every tasks_per_execution tasks, each execution sta
 
 test('a stage with its own task_queue has its tasks run by that queue\'s worker, every other task by the run\'s', async () => {
   const ioQueue = 'corpusflow-io-test';
-  const io = await startWorker({ address: server.address, namespace: 'default', taskQueue: ioQueue, threads: 1 });
+  const io = await startWorker({ address: temporal.server.address, namespace: 'default', taskQueue: ioQueue, threads: 1 });
   const ioRunning = io.run();
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: temporal.server.address });
   try {
     const dir = await tempDir('task-queue');
     const spec = parse(await readFile(QUICKSTART, 'utf8')) as { stages: { stage: string; inputs?: { uri: string }[]; task_queue?: string }[] };
     const ingest = spec.stages[0] as (typeof spec.stages)[number];
     ingest.task_queue = ioQueue;
     for (const input of ingest.inputs ?? []) input.uri = join(ROOT, 'pipelines', input.uri);
-    const summary = await submitRun(await request(await writePipeline(dir, spec), join(dir, 'out'), 'task-queue-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
+    const summary = await submitRun(await request(await writePipeline(dir, spec), join(dir, 'out'), 'task-queue-run'), { address: temporal.server.address, namespace: 'default', taskQueue: TASK_QUEUE });
     assert.ok(summary.documents > 0);
 
     const ran = await taskPlacements(new Client({ connection }), 'task-queue-run');
@@ -171,7 +156,7 @@ test('a bad config fails the workflow at once, without retries, with the message
   const dir = await tempDir('temporal-badconfig');
   const pipeline = await writePipeline(dir, { name: 'nofiles', stages: [{ stage: 'ingest', inputs: [{ uri: 'none/*.jsonl', format: 'jsonl' }] }, { stage: 'shard' }] });
   const started = Date.now();
-  const err = await submitRun(await request(pipeline, join(dir, 'out'), 'badconfig-run'), { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE }).then(
+  const err = await submitRun(await request(pipeline, join(dir, 'out'), 'badconfig-run'), { address: temporal.server.address, namespace: 'default', taskQueue: TASK_QUEUE }).then(
     () => null,
     (e: unknown) => e,
   );
@@ -189,9 +174,9 @@ test('corpusflow worker and corpusflow submit run the quickstart from the comman
   const cli = join(ROOT, 'dist', 'src', 'cli', 'main.js');
   const queue = 'corpusflow-cli-test';
   const out = await tempDir('cli');
-  const workerProc = spawn('node', [cli, 'worker', '--address', server.address, '--task-queue', queue, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const workerProc = spawn('node', [cli, 'worker', '--address', temporal.server.address, '--task-queue', queue, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
-    const submit = spawn('node', [cli, 'submit', QUICKSTART, '--address', server.address, '--task-queue', queue, '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const submit = spawn('node', [cli, 'submit', QUICKSTART, '--address', temporal.server.address, '--task-queue', queue, '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     submit.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
