@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { compareUris } from './fs.js';
+import { multipartBytesFromEnv, sha256Base64, uploadMultipart } from './s3-multipart.js';
 import type { Storage, StoredObject } from './types.js';
 
 export interface S3Location {
@@ -52,6 +53,8 @@ export interface S3StorageOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Where `localPath` keeps downloads; default `<tmpdir>/corpusflow-s3-cache`. */
   cacheDir?: string;
+  /** Objects larger than this go up as multipart uploads in parts of this size; default from the env. */
+  multipartBytes?: number;
 }
 
 /** Options from the environment: CORPUSFLOW_S3_ENDPOINT, AWS_REGION (default us-east-1). */
@@ -65,10 +68,15 @@ export function s3OptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Storag
   };
 }
 
-/** Objects in S3 (or an S3-compatible server). Writes are single PUTs, so they are atomic. */
+/**
+ * Objects in S3 (or an S3-compatible server). Every write carries a SHA-256 the server checks:
+ * a single PUT up to `multipartBytes`, a multipart upload above it (both atomic: the object
+ * appears only once complete).
+ */
 export class S3Storage implements Storage {
   readonly client: S3Client;
   private readonly cacheDir: string;
+  private readonly multipartBytes: number;
 
   constructor(opts: S3StorageOptions = s3OptionsFromEnv()) {
     const config: S3ClientConfig = {
@@ -79,6 +87,7 @@ export class S3Storage implements Storage {
     if (opts.credentials) config.credentials = opts.credentials;
     this.client = new S3Client(config);
     this.cacheDir = opts.cacheDir ?? path.join(os.tmpdir(), 'corpusflow-s3-cache');
+    this.multipartBytes = opts.multipartBytes ?? multipartBytesFromEnv();
   }
 
   async read(uri: string): Promise<Buffer> {
@@ -101,15 +110,24 @@ export class S3Storage implements Storage {
   async write(uri: string, data: Buffer | string): Promise<void> {
     const { bucket, key } = objectKey(uri);
     const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    if (body.length > this.multipartBytes) {
+      await uploadMultipart(this.client, bucket, key, { kind: 'buffer', data: body }, this.multipartBytes);
+      return;
+    }
+    await this.client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ChecksumSHA256: sha256Base64(body) }),
+    );
   }
 
   async writeFromFile(uri: string, localPath: string): Promise<void> {
     const { bucket, key } = objectKey(uri);
     const { size } = await stat(localPath);
-    await this.client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(localPath), ContentLength: size }),
-    );
+    if (size > this.multipartBytes) {
+      await uploadMultipart(this.client, bucket, key, { kind: 'file', path: localPath, size }, this.multipartBytes);
+      return;
+    }
+    // At most one part's worth: hashing it in memory before the PUT is cheaper than reading the file twice.
+    await this.write(uri, await readFile(localPath));
   }
 
   /**

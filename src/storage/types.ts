@@ -7,7 +7,7 @@ export interface StoredObject {
 /**
  * Where datasets, fragments and releases live. URIs are either plain local paths
  * (or file://) or s3://bucket/key. Writes are whole-object and atomic (temp-then-rename
- * on disk, a single PUT on S3), so a retried task overwrites instead of duplicating.
+ * on disk, a single PUT or one completed multipart upload on S3), so a retried task overwrites instead of duplicating.
  */
 export interface Storage {
   read(uri: string): Promise<Buffer>;
