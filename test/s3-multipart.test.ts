@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateBucketCommand,
@@ -175,6 +176,42 @@ describe('S3 multipart upload with checksum verification', () => {
     }
     assert.equal(await storage.exists(uri), false, 'the unverified object is gone');
     assert.equal(await openUploads(storage.client), 0);
+  });
+
+  it('verifies by size and a read-back hash when the server reports no checksum, and deletes an object that reads back different', async () => {
+    assert.ok(storage);
+    const client = storage.client;
+    let corruptReadBack = false;
+    // A server without checksum support: no composite on completion, none on HEAD.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const output = result.output as { ChecksumSHA256?: string; Body?: unknown };
+        if (context.commandName === 'CompleteMultipartUploadCommand') delete output.ChecksumSHA256;
+        if (context.commandName === 'GetObjectCommand' && corruptReadBack) {
+          const bytes = shardBytes(6);
+          bytes[7] = (bytes[7] ?? 0) ^ 1;
+          output.Body = Readable.from([bytes]);
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'noChecksums' },
+    );
+    const seen = watchCommands(client, 'watchReadBack');
+    try {
+      await storage.write(`s3://${bucket}/plain/a.tar`, shardBytes(5));
+      assert.equal(seen.get('GetObjectCommand'), 1, 'the object was read back to verify it');
+      corruptReadBack = true;
+      await assert.rejects(
+        storage.write(`s3://${bucket}/plain/b.tar`, shardBytes(6)),
+        /multipart checksum mismatch, read back SHA-256 .*object deleted/,
+      );
+    } finally {
+      client.middlewareStack.remove('noChecksums');
+      client.middlewareStack.remove('watchReadBack');
+    }
+    assert.deepEqual(await storage.read(`s3://${bucket}/plain/a.tar`), shardBytes(5));
+    assert.equal(await storage.exists(`s3://${bucket}/plain/b.tar`), false);
   });
 
   it('computes the composite SHA-256 that S3 reports for a multipart object', () => {

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
@@ -133,12 +136,43 @@ export async function uploadMultipart(
     throw err;
   }
   const expected = compositeSha256(digests);
-  // Some servers omit the `-N` suffix; the digest itself is what must match.
-  if (completed.replace(/-\d+$/, '') !== expected.replace(/-\d+$/, '')) {
+  const problem = completed
+    ? compositeProblem(completed, expected)
+    : await readBackProblem(client, bucket, key, source);
+  if (problem) {
     // The upload is complete, so there is nothing left to abort: a corrupt object must not stay.
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    throw new Error(
-      `${uri}: multipart checksum mismatch, server has ${completed || 'no SHA-256'}, expected ${expected}; object deleted`,
-    );
+    throw new Error(`${uri}: multipart checksum mismatch, ${problem}; object deleted`);
   }
+}
+
+function compositeProblem(server: string, expected: string): string | undefined {
+  // Some servers omit the `-N` suffix; the digest itself is what must match.
+  if (server.replace(/-\d+$/, '') === expected.replace(/-\d+$/, '')) return undefined;
+  return `server has ${server}, expected ${expected}`;
+}
+
+/**
+ * For servers that keep no checksums (they may still have checked each part): size from
+ * HeadObject, then the whole object read back and hashed. Costs a second transfer, so only here.
+ */
+async function readBackProblem(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  source: PartSource,
+): Promise<string | undefined> {
+  const size = source.kind === 'buffer' ? source.data.length : source.size;
+  // Hashed again here rather than during the upload: servers with checksums never pay for it.
+  const local = createHash('sha256');
+  for await (const part of readParts(source, MIN_PART_BYTES)) local.update(part);
+  const expectedSha256 = local.digest('base64');
+  const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  if (head.ContentLength !== size) return `server has ${head.ContentLength} bytes, sent ${size}`;
+  const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: head.ETag }));
+  if (!(res.Body instanceof Readable)) return 'no readable body to verify';
+  const h = createHash('sha256');
+  for await (const chunk of res.Body) h.update(chunk as Buffer);
+  const got = h.digest('base64');
+  return got === expectedSha256 ? undefined : `read back SHA-256 ${got}, sent ${expectedSha256}`;
 }
