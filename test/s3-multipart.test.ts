@@ -12,7 +12,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { S3Storage } from '../src/storage/index.js';
-import { MIN_PART_BYTES, compositeSha256, multipartBytesFromEnv } from '../src/storage/s3-multipart.js';
+import { MIN_PART_BYTES, compositeSha256, multipartBytesFromEnv, uploadMultipart } from '../src/storage/s3-multipart.js';
 import { mulberry32 } from '../src/prng.js';
 import { startS3Server, type S3Server } from './helpers/s3-server.js';
 
@@ -212,6 +212,20 @@ describe('S3 multipart upload with checksum verification', () => {
     }
     assert.deepEqual(await storage.read(`s3://${bucket}/plain/a.tar`), shardBytes(5));
     assert.equal(await storage.exists(`s3://${bucket}/plain/b.tar`), false);
+  });
+
+  it('refuses before sending anything an object that would need more than 10,000 parts', async () => {
+    assert.ok(storage);
+    const seen = watchCommands(storage.client, 'watchTooMany');
+    try {
+      await assert.rejects(
+        uploadMultipart(storage.client, bucket, 'huge.tar', { kind: 'file', path: '/nonexistent', size: PART * 10_001 }, PART),
+        /more than 10000 parts .*CORPUSFLOW_S3_MULTIPART_BYTES/,
+      );
+    } finally {
+      storage.client.middlewareStack.remove('watchTooMany');
+    }
+    assert.equal(seen.size, 0);
   });
 
   it('computes the composite SHA-256 that S3 reports for a multipart object', () => {

@@ -21,6 +21,9 @@ export const MIN_PART_BYTES = 5 * 1024 * 1024;
  */
 export const DEFAULT_MULTIPART_BYTES = 64 * 1024 * 1024;
 
+/** S3's limit on parts per upload. */
+export const MAX_PARTS = 10_000;
+
 /** Objects larger than this go up in parts of this size: CORPUSFLOW_S3_MULTIPART_BYTES, default 64 MiB. */
 export function multipartBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.CORPUSFLOW_S3_MULTIPART_BYTES;
@@ -87,6 +90,12 @@ export async function uploadMultipart(
   partBytes: number,
 ): Promise<void> {
   const uri = `s3://${bucket}/${key}`;
+  const size = source.kind === 'buffer' ? source.data.length : source.size;
+  if (Math.ceil(size / partBytes) > MAX_PARTS) {
+    throw new Error(
+      `${uri}: ${size} bytes need more than ${MAX_PARTS} parts of ${partBytes}; raise CORPUSFLOW_S3_MULTIPART_BYTES`,
+    );
+  }
   const created = await client.send(
     new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: 'SHA256' }),
   );
