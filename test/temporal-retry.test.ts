@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { PipelineSpec } from '../schemas/pipeline.js';
+import { RunPlan } from '../schemas/run.js';
+import { createRun } from '../src/run/plan.js';
 import { startWorker } from '../temporal/worker.js';
 import { pipelineRun } from '../temporal/workflows.js';
 import { FIXTURES, request, tempDir, writePipeline } from './helpers/pipelines.js';
@@ -108,4 +110,21 @@ test('a bad retry config fails naming its path', () => {
   assert.ok(paths.includes('stages.1.retry.max_attempts'), paths.join(', '));
   assert.ok(r.error.issues.some((i) => i.path.join('.') === 'stages.2.retry' && /max_atempts/.test(JSON.stringify(i))), JSON.stringify(r.error.issues));
   assert.equal(PipelineSpec.parse({ ...spec, stages: [spec.stages[0], { stage: 'shard' }] }).stages[1]?.retry, null);
+});
+
+test('the plan carries each stage\'s retry policy, keeps it out of the config hash, and reads plans written before it', async () => {
+  const dir = await tempDir('retry-plan');
+  const stages = (retry: object | undefined) => [
+    { stage: 'ingest', inputs: [{ uri: 'in/*.jsonl', format: 'jsonl' }] },
+    { stage: 'shard', ...(retry ? { retry } : {}) },
+  ];
+  const plan = async (id: string, retry: object | undefined) =>
+    createRun({ run_id: id, pipeline: PipelineSpec.parse({ name: 'retryplan', stages: stages(retry) }), base_dir: dir, out: join(dir, id) });
+  const withRetry = await plan('with', { max_attempts: 2, backoff: 3 });
+  const without = await plan('without', undefined);
+  assert.deepEqual(withRetry.stages.map((s) => s.retry), [null, { max_attempts: 2, backoff: 3 }]);
+  assert.deepEqual(withRetry.stages.map((s) => s.config_hash), without.stages.map((s) => s.config_hash));
+  const old = JSON.parse(JSON.stringify(without)) as { stages: Record<string, unknown>[] };
+  for (const s of old.stages) delete s.retry;
+  assert.deepEqual(RunPlan.parse(old).stages.map((s) => s.retry), [null, null]);
 });
