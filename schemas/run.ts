@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PipelineSpec } from './pipeline.js';
+import { RetryPolicy } from './retry-policy.js';
 
 /**
  * A run id names the folder runs/<id>/ and the Temporal workflow: one path segment that cannot be
@@ -30,6 +31,8 @@ export const RunPlan = z.object({
       phases: z.array(z.string()).min(1),
       /** Temporal task queue of the stage's tasks (its config's `task_queue`); null: the run's queue. */
       task_queue: z.string().nullable().default(null),
+      /** Retry policy of the stage's tasks (its config's `retry`); null: the run's default. */
+      retry: RetryPolicy,
     }),
   ),
 });

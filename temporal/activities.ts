@@ -1,5 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { RetryPolicy } from '../schemas/retry-policy.js';
 import type { RunSummary, TaskRef } from '../schemas/run.js';
 import type { TaskPool } from '../src/executors/pool.js';
 import { buildCatalog } from '../src/provenance/catalog.js';
@@ -14,6 +15,8 @@ export interface StageRef {
   phases: string[];
   /** Where the stage's task activities go; null: the run's own task queue. */
   task_queue: string | null;
+  /** How its task activities are retried; null: the run's default policy. */
+  retry: RetryPolicy;
 }
 
 /** What the workflow keeps of a run's plan. */
@@ -49,7 +52,7 @@ export function createActivities(pool: TaskPool) {
       return {
         run_id: plan.run_id,
         work_dir: plan.work_dir,
-        stages: plan.stages.map(({ index, name, phases, task_queue }) => ({ index, name, phases, task_queue })),
+        stages: plan.stages.map(({ index, name, phases, task_queue, retry }) => ({ index, name, phases, task_queue, retry })),
       };
     },
 

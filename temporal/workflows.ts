@@ -1,7 +1,7 @@
 import { CancellationScope, condition, continueAsNew, defineQuery, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RunSummary, StageProgress } from '../schemas/run.js';
 import type { RunRequest } from '../src/run/plan.js';
-import type { Activities, RunRef } from './activities.js';
+import type { Activities, RunRef, StageRef } from './activities.js';
 import { STAGE } from './search-attributes.js';
 
 const retry = { maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError'] };
@@ -14,6 +14,26 @@ const release = proxyActivities<Activities>({ startToCloseTimeout: '4 hours', re
 // and the task moves to another worker instead of waiting out a minute.
 const WORK = { startToCloseTimeout: '4 hours', heartbeatTimeout: '10 seconds', retry } as const;
 const work = proxyActivities<Activities>(WORK);
+
+/**
+ * The task activities of one stage: the run's own unless the stage names a queue or a retry policy.
+ * `?? null`: a RunRef carried over continue-as-new from before stages had a retry policy has none.
+ */
+function taskActivities(stage: StageRef) {
+  const policy = stage.retry ?? null;
+  if (stage.task_queue === null && policy === null) return work;
+  return proxyActivities<Activities>({
+    ...WORK,
+    ...(stage.task_queue === null ? {} : { taskQueue: stage.task_queue }),
+    retry: {
+      ...retry,
+      ...(policy?.max_attempts === undefined ? {} : { maximumAttempts: policy.max_attempts }),
+      ...(policy?.initial_interval_s === undefined ? {} : { initialInterval: policy.initial_interval_s * 1000 }),
+      ...(policy?.backoff === undefined ? {} : { backoffCoefficient: policy.backoff }),
+      ...(policy?.max_interval_s === undefined ? {} : { maximumInterval: policy.max_interval_s * 1000 }),
+    },
+  });
+}
 
 /** Progress of a run: when it started, finished phases, and the running one with when it started (epoch ms). */
 export interface RunProgress {
@@ -73,7 +93,7 @@ export async function pipelineRun(request: RunRequest, options: RunOptions = {})
     const stage = run.stages[s] as RunRef['stages'][number];
     // A stage with its own queue (synth's LLM calls) sends only its tasks there; planning and
     // finalizing stay with the run.
-    const tasks = stage.task_queue === null ? work : proxyActivities<Activities>({ ...WORK, taskQueue: stage.task_queue });
+    const tasks = taskActivities(stage);
     if (options.search_attributes) upsertSearchAttributes([{ key: STAGE, value: stage.name }]);
     const firstPhase = at && s === at.stage ? at.phase : 0;
     for (let p = firstPhase; p < stage.phases.length; p++) {

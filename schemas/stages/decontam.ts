@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetryPolicy } from '../retry-policy.js';
 
 export const Benchmark = z.strictObject({
   /** Names the benchmark in drop reasons (`contaminated:<name>`) and in provenance. */
@@ -22,6 +23,8 @@ export const DecontamConfig = z.strictObject({
   min_ngrams: z.number().int().min(1).default(1),
   /** `drop` removes contaminated documents; `flag` keeps them with `meta.contamination`. */
   action: z.enum(['drop', 'flag']).default('drop'),
+  /** How Temporal retries this stage's failed tasks; null: 5 attempts with the default backoff. */
+  retry: RetryPolicy,
 });
 export type DecontamConfig = z.infer<typeof DecontamConfig>;
 

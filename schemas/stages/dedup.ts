@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetryPolicy } from '../retry-policy.js';
 
 /** What decides which document of a duplicate cluster survives; the smallest document id breaks ties. */
 export const SurvivorRule = z.enum(['newest_fetch', 'oldest_fetch', 'quality_score', 'source_rank']);
@@ -64,5 +65,7 @@ export const DedupConfig = z.strictObject({
    * built with the same exact and MinHash settings.
    */
   against: z.array(z.string().min(1)).default([]),
+  /** How Temporal retries this stage's failed tasks; null: 5 attempts with the default backoff. */
+  retry: RetryPolicy,
 });
 export type DedupConfig = z.infer<typeof DedupConfig>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PlainUri } from '../uri.js';
 import { TaskQueue } from '../task-queue.js';
+import { RetryPolicy } from '../retry-policy.js';
 
 /**
  * `warc`: WARC 1.0/1.1 `response`, `resource` and `conversion` records (HTML is reduced to its main
@@ -84,5 +85,7 @@ export const IngestConfig = z.strictObject({
   blocklists: z.array(Blocklist).default([]),
   /** Temporal task queue for the read tasks, e.g. corpusflow-io for workers near the data or with more network than cores. */
   task_queue: TaskQueue,
+  /** How Temporal retries this stage's failed tasks; null: 5 attempts with the default backoff. */
+  retry: RetryPolicy,
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;

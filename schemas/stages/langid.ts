@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetryPolicy } from '../retry-policy.js';
 
 const Language = z.string().regex(/^[a-z]{2,3}$/, 'a lid.176 label or ISO 639-3 code: 2 or 3 lower-case letters');
 
@@ -14,5 +15,7 @@ export const LangidConfig = z.strictObject({
   top_k: z.number().int().min(1).max(10).default(3),
   /** Also identify each paragraph (blank-line separated) and record meta.lang_paragraphs; the decision stays per document. */
   per_paragraph: z.boolean().default(false),
+  /** How Temporal retries this stage's failed tasks; null: 5 attempts with the default backoff. */
+  retry: RetryPolicy,
 });
 export type LangidConfig = z.infer<typeof LangidConfig>;

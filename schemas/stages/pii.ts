@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetryPolicy } from '../retry-policy.js';
 
 /** Every entity type a recognizer in stages/pii/recognizers/ can report. */
 export const PiiEntity = z.enum([
@@ -79,6 +80,8 @@ export const PiiConfig = z.strictObject({
    * restricted storage); provenance, task results and manifests are kept either way.
    */
   delete_upstream_parts: z.boolean().default(true),
+  /** How Temporal retries this stage's failed tasks; null: 5 attempts with the default backoff. */
+  retry: RetryPolicy,
 });
 export type PiiConfig = z.infer<typeof PiiConfig>;
 export type PiiPolicy = Pick<PiiConfig, 'entities' | 'min_score' | 'mode' | 'modes' | 'drop_density' | 'allow'>;

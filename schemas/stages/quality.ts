@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QualityRuleConfig } from '../../stages/quality/rules/index.js';
+import { RetryPolicy } from '../retry-policy.js';
 
 export const QualityConfig = z.strictObject({
   stage: z.literal('quality'),
@@ -16,5 +17,7 @@ export const QualityConfig = z.strictObject({
       if (rules.findIndex((o) => o.rule === r.rule) !== i) ctx.addIssue({ code: 'custom', path: [i, 'rule'], message: `rule ${r.rule} appears twice` });
     });
   }),
+  /** How Temporal retries this stage's failed tasks; null: 5 attempts with the default backoff. */
+  retry: RetryPolicy,
 });
 export type QualityConfig = z.infer<typeof QualityConfig>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetryPolicy } from '../retry-policy.js';
 
 /** tiktoken encodings whose vocabularies ship inside the gpt-tokenizer package. */
 export const TokenizerName = z.enum(['cl100k_base', 'o200k_base', 'r50k_base']);
@@ -61,6 +62,8 @@ export const ShardConfig = z
      * bytes and every later shard the same count, so counts stay equal. Overrides samples_per_shard.
      */
     shard_bytes: z.number().int().min(4096).optional(),
+    /** How Temporal retries this stage's failed tasks; null: 5 attempts with the default backoff. */
+    retry: RetryPolicy,
   })
   .refine((c) => !c.bos || typeof c.tokenizer === 'object' && c.tokenizer.bos_token !== undefined, {
     message: 'bos needs a tokenizer with a bos_token (tiktoken encodings have no BOS token)',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PlainUri } from '../uri.js';
 import { TaskQueue } from '../task-queue.js';
 import { TokenizerName } from './shard.js';
+import { RetryPolicy } from '../retry-policy.js';
 
 /**
  * Built-in recipes. Model recipes need a chat endpoint; template recipes build pairs from the
@@ -112,6 +113,8 @@ export const SynthConfig = z
     gates: SynthGates.prefault({}),
     /** Temporal task queue for the generate task, e.g. corpusflow-llm: requests wait on the network and the provider's limits, so they belong on workers of their own. */
     task_queue: TaskQueue,
+    /** How Temporal retries this stage's failed tasks; null: 5 attempts with the default backoff. */
+    retry: RetryPolicy,
     /** Files of pairs per part: chat-format JSON lines, and/or Parquet with `messages` as a list of {role, content}. */
     formats: z.array(z.enum(['jsonl', 'parquet'])).min(1).default(['jsonl']),
     /** Also write tokenized WebDataset shards of the pairs with a loss mask over the response; null: JSONL only. */

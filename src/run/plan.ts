@@ -63,9 +63,10 @@ export async function createRun(req: RunRequest): Promise<RunPlan> {
     stages: req.pipeline.stages.map((config, index) => {
       const def = stageDefinition(config.stage);
       const task_queue = 'task_queue' in config ? config.task_queue : null;
-      // Where a stage's tasks run never changes what they write: the queue stays out of the hash.
-      const placed = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'task_queue'));
-      return { index, name: def.name, version: def.version, config_hash: configHash(placed), phases: phasesOf(def), task_queue };
+      // Where a stage's tasks run and how often they are retried never changes what they write:
+      // the queue and the retry policy stay out of the hash.
+      const placed = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'task_queue' && key !== 'retry'));
+      return { index, name: def.name, version: def.version, config_hash: configHash(placed), phases: phasesOf(def), task_queue, retry: config.retry };
     }),
   });
   await storageFor(existing).write(existing, JSON.stringify(plan, null, 2));
