@@ -17,6 +17,9 @@ export const ShardEntry = z.object({
   tokens: z.number().int().nonnegative(),
 });
 
+/** A sibling version folder of the same release, `v<N>`: the only place a manifest may point a shard at. */
+export const VersionFolder = z.string().regex(/^v[1-9][0-9]*$/, 'a version folder of the same release, "v<N>"');
+
 /** A file of the release beside the corpus shards: its path inside the release and what `verify` checks. */
 export const ReleaseFile = z.object({
   name: ReleasePath,
@@ -62,10 +65,18 @@ export const ReleaseManifest = z.object({
     copies: z.number().int().optional(),
     shuffle: z.object({ seed: z.number().int(), buckets: z.number().int() }).optional(),
   }),
-  shards: z.array(ShardEntry),
+  /** `from` marks a shard `forget` carried by reference: its bytes stay in that earlier version folder of the same release. */
+  shards: z.array(ShardEntry.extend({ from: VersionFolder.optional() })),
   totals: z.object({ documents: z.number().int(), samples: z.number().int(), tokens: z.number().int(), shards: z.number().int(), bytes: z.number().int() }),
   /** Present when the pipeline has a synth stage; absent otherwise, so other releases keep their bytes. */
   synth: SynthRelease.optional(),
   files: z.object({ index: ReleaseFileName, provenance: ReleaseFileName, datacard: z.object({ markdown: ReleaseFileName, html: ReleaseFileName }) }),
+}).superRefine((m, ctx) => {
+  // A reference forward or to itself would let two versions lean on each other's bytes; only an earlier, immutable version may hold them.
+  for (const [i, s] of m.shards.entries()) {
+    if (s.from !== undefined && Number(s.from.slice(1)) >= m.version) {
+      ctx.addIssue({ code: 'custom', path: ['shards', i, 'from'], message: `${s.name} is carried from ${s.from}, which is not earlier than v${m.version}` });
+    }
+  }
 });
 export type ReleaseManifest = z.infer<typeof ReleaseManifest>;

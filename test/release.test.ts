@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { runLocal } from '../src/executors/local.js';
 import { readDocuments } from '../src/parts/documents.js';
 import { readNpy } from '../src/release/npy.js';
 import { readSamples } from '../src/release/reader.js';
+import { shardUri } from '../src/release/shard-location.js';
 import { readTar, TarError } from '../src/release/tar-read.js';
 import { TarWriter } from '../src/release/tar.js';
 import { samplesOf } from '../src/release/verify.js';
@@ -27,6 +28,8 @@ const WET_URL = 'http://0pointer.de/photos/?gallery=Australia&photo=496';
 
 let a: RunSummary;
 let b: RunSummary;
+/** v2 of release-a, written by the forget --url test, and the shards that forget rewrote. */
+let forgotten: { v2: string; rewritten: Set<string> } | undefined;
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -44,7 +47,7 @@ const manifestOf = async (dir: string) => ReleaseManifest.parse(JSON.parse(await
 async function samples(dir: string): Promise<{ shard: string; key: string; tokens: number[]; docs: { id: string; range: [number, number] }[] }[]> {
   const out = [];
   for (const s of (await manifestOf(dir)).shards) {
-    for (const [key, files] of samplesOf(readTar(await readFile(join(dir, 'shards', s.name))))) {
+    for (const [key, files] of samplesOf(readTar(await readFile(shardUri(dir, s))))) {
       const meta = JSON.parse((files.get('json') ?? Buffer.from('{}')).toString('utf8')) as { docs: { id: string; range: [number, number] }[] };
       out.push({ shard: s.name, key, tokens: [...readNpy(files.get('tokens.npy') ?? Buffer.alloc(0))], docs: meta.docs });
     }
@@ -136,7 +139,7 @@ test('tokens that Python webdataset decodes detokenize to the exact text of ever
   }
 });
 
-test('forget --url writes v2 without the document: only its shards are rewritten, the rest keep their sha256', async () => {
+test('forget --url writes v2 without the document: only its shards are rewritten, the rest are carried from v1 by reference', async () => {
   const v1 = a.release_dir;
   const v1Manifest = await readFile(join(v1, 'manifest.json'));
   const [doc] = await query(join(v1, 'provenance.duckdb'), `SELECT doc_id FROM documents WHERE url = '${WET_URL}'`);
@@ -156,16 +159,23 @@ test('forget --url writes v2 without the document: only its shards are rewritten
   const [m1, m2] = [await manifestOf(v1), await manifestOf(v2)];
   assert.equal(m2.parent_version, 1);
   assert.deepEqual(await readFile(join(v1, 'manifest.json')), v1Manifest, 'v1 is never changed');
+  assert.ok(result.carried.length > 0, 'the quickstart release has shards the document is not in');
+  assert.deepEqual((await readdir(join(v2, 'shards'))).sort(), [...holding].sort(), 'v2/shards holds only the rewritten shards');
   for (const s of m2.shards) {
     const old = m1.shards.find((x) => x.name === s.name);
     assert.equal(s.samples, old?.samples, 'every shard keeps its sample count');
-    if (holding.has(s.name)) assert.notEqual(s.sha256, old?.sha256);
-    else {
-      assert.equal(s.sha256, old?.sha256, `${s.name} is untouched`);
-      assert.deepEqual(await readFile(join(v2, 'shards', s.name)), await readFile(join(v1, 'shards', s.name)));
+    if (holding.has(s.name)) {
+      assert.notEqual(s.sha256, old?.sha256);
+      assert.equal(s.from, undefined);
+    } else {
+      assert.deepEqual(s, { ...old, from: 'v1' }, `${s.name} is carried from v1 with its name, sha256, bytes, samples and tokens`);
     }
   }
-  assert.equal((await cli('verify', v2)).code, 0);
+  const index = JSON.parse(await readFile(join(v2, 'index.wids.json'), 'utf8')) as { shardlist: { url: string }[] };
+  assert.deepEqual(index.shardlist.map((e) => e.url), m2.shards.map((s) => (s.from ? `../v1/shards/${s.name}` : `shards/${s.name}`)));
+  const verified = await cli('verify', v2);
+  assert.equal(verified.code, 0, verified.stdout);
+  forgotten = { v2, rewritten: holding };
 
   // Each v2 sample is its v1 sample with the erased document's tokens cut out, and nothing else changed.
   const before = await samples(v1);
@@ -197,6 +207,89 @@ test('forget --url writes v2 without the document: only its shards are rewritten
 
   const none = await cli('forget', v2, '--url', WET_URL);
   assert.equal(none.code, 1, 'an erased URL matches nothing in the next version');
+});
+
+test('Python webdataset reads every sample of v2 through index.wids.json, carried shards from v1', async () => {
+  assert.ok(forgotten, 'the forget --url test wrote v2');
+  const { stdout } = await exec(python, [join(ROOT, 'test', 'python', 'read_wids_index.py'), forgotten.v2], { maxBuffer: 64 << 20 });
+  const report = JSON.parse(stdout) as { shards: { url: string; path: string; nsamples: number; samples: number; tokens: number }[] };
+  const m2 = await manifestOf(forgotten.v2);
+  assert.equal(report.shards.length, m2.shards.length);
+  for (const [i, s] of m2.shards.entries()) {
+    const got = report.shards[i];
+    assert.equal(got?.path, shardUri(forgotten.v2, s), `${s.name} resolves to the file that holds it`);
+    assert.deepEqual([got?.samples, got?.tokens], [s.samples, s.tokens], s.name);
+  }
+  assert.equal(report.shards.reduce((n, s) => n + s.samples, 0), m2.totals.samples);
+});
+
+test('verify of v2 fails naming the shard when a carried shard in v1 is changed or missing', async () => {
+  assert.ok(forgotten, 'the forget --url test wrote v2');
+  // A copy of the whole release name folder, so the other tests keep an intact v1.
+  const root = join(await tempDir('release-carried'), 'quickstart');
+  await cp(join(forgotten.v2, '..'), root, { recursive: true });
+  const v2 = join(root, 'v2');
+  const carried = (await manifestOf(v2)).shards.find((s) => s.from === 'v1');
+  assert.ok(carried);
+  const file = join(root, 'v1', 'shards', carried.name);
+  const bytes = await readFile(file);
+  const at = bytes.length >> 1;
+  bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
+  await writeFile(file, bytes);
+  const changed = await cli('verify', v2);
+  assert.equal(changed.code, 1);
+  assert.match(changed.stdout, new RegExp(`${carried.name.replace('.', '\\.')} \\(in v1\\): sha256 [0-9a-f]{64}, manifest says ${carried.sha256}`));
+  await rm(file);
+  const missing = await cli('verify', v2);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stdout, new RegExp(`${carried.name.replace('.', '\\.')}: missing from v1, the version it is carried from`));
+});
+
+test('a second forget writes v3 whose untouched shards point straight at the version that wrote them', async () => {
+  assert.ok(forgotten, 'the forget --url test wrote v2');
+  const root = join(await tempDir('release-chain'), 'quickstart');
+  await cp(join(forgotten.v2, '..'), root, { recursive: true });
+  const v2 = join(root, 'v2');
+  const m2 = await manifestOf(v2);
+  // A document in a shard v1 still holds, so v3 rewrites a carried shard and carries the rewritten one.
+  const [row] = await query(join(v2, 'provenance.duckdb'), `SELECT doc_id FROM samples WHERE shard NOT IN (${[...forgotten.rewritten].map((s) => `'${s}'`).join(', ')}) ORDER BY shard, key LIMIT 1`);
+  const victim = String(row?.doc_id);
+  const r = await cli('forget', v2, '--doc-id', victim, '--reason', 'second request', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout) as { release_dir: string; version: number; rewritten: string[] };
+  assert.equal(result.version, 3);
+  const v3 = result.release_dir;
+  const m3 = await manifestOf(v3);
+  const byV3 = new Set(result.rewritten);
+  assert.ok(byV3.size > 0 && [...byV3].every((n) => !forgotten?.rewritten.has(n)));
+  for (const s of m3.shards) {
+    const expected: string | undefined = byV3.has(s.name) ? undefined : forgotten.rewritten.has(s.name) ? 'v2' : 'v1';
+    assert.equal(s.from, expected, s.name);
+    if (!byV3.has(s.name)) assert.equal(s.sha256, m2.shards.find((x) => x.name === s.name)?.sha256);
+  }
+  assert.deepEqual((await readdir(join(v3, 'shards'))).sort(), [...byV3].sort());
+  const verified = await cli('verify', v3);
+  assert.equal(verified.code, 0, verified.stdout);
+  let n = 0;
+  for await (const sample of readSamples(v3)) {
+    assert.ok(!sample.meta.docs.some((d) => d.id === victim));
+    n++;
+  }
+  assert.equal(n, m3.totals.samples);
+});
+
+test('a manifest may carry a shard only from an earlier version folder of the same release', async () => {
+  const m = await manifestOf(a.release_dir);
+  const [first] = m.shards;
+  assert.ok(first);
+  const withFrom = (from: string, version = 2) => ReleaseManifest.safeParse({ ...m, version, shards: [{ ...first, from }, ...m.shards.slice(1)] });
+  assert.ok(withFrom('v1').success);
+  for (const bad of ['v2', 'v3', '../v1', 'v1/../..', 'v0', 'v01', '/tmp/v1', 's3://other/v1']) {
+    const parsed = withFrom(bad);
+    assert.equal(parsed.success, false, bad);
+  }
+  const forward = withFrom('v3');
+  assert.match(JSON.stringify(forward.error?.issues), /carried from v3, which is not earlier than v2/);
 });
 
 test('diff names every config difference between two releases of different pipelines', async () => {

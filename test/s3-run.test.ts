@@ -74,7 +74,12 @@ test('verify and forget work on a release in S3: v2 is written beside v1 and ver
   assert.ok(result.doc_ids.length > 0 && result.rewritten.length > 0);
   assert.deepEqual((await verifyRelease(result.release_dir)).problems, []);
   const [m1, m2] = await Promise.all([v1, result.release_dir].map(async (r) => ReleaseManifest.parse(JSON.parse((await store.read(`${r}/manifest.json`)).toString('utf8')))));
-  for (const name of result.carried) assert.equal(m2?.shards.find((s) => s.name === name)?.sha256, m1?.shards.find((s) => s.name === name)?.sha256);
+  for (const name of result.carried) {
+    const s = m2?.shards.find((x) => x.name === name);
+    assert.equal(s?.sha256, m1?.shards.find((x) => x.name === name)?.sha256);
+    assert.equal(s?.from, 'v1', `${name} is carried by reference to v1`);
+    assert.equal(await store.exists(`${result.release_dir}/shards/${name}`), false, `${name} is not copied into v2`);
+  }
   const [erased] = await query(await store.localPath(`${result.release_dir}/provenance.duckdb`), "SELECT count(*) AS n FROM erasures WHERE reason = 'publisher opt-out'");
   assert.equal(erased?.n, result.doc_ids.length);
 });

@@ -9,6 +9,7 @@ import { runLocal } from '../src/executors/local.js';
 import { loadPipeline } from '../src/pipeline.js';
 import { readNpy } from '../src/release/npy.js';
 import { forgetRelease } from '../src/release/forget.js';
+import { shardUri } from '../src/release/shard-location.js';
 import { readTar } from '../src/release/tar-read.js';
 import { samplesOf, verifyRelease } from '../src/release/verify.js';
 import { SequencePacker, type PackedSample } from '../stages/shard/pack.js';
@@ -169,7 +170,7 @@ test('forget cuts the loss mask along with the erased tokens, and the new versio
   assert.deepEqual((await verifyRelease(forgotten.release_dir)).problems, []);
   const manifest = ReleaseManifest.parse(JSON.parse(await readFile(join(forgotten.release_dir, 'manifest.json'), 'utf8')));
   for (const s of manifest.shards) {
-    for (const [key, files] of samplesOf(readTar(await readFile(join(forgotten.release_dir, 'shards', s.name))))) {
+    for (const [key, files] of samplesOf(readTar(await readFile(shardUri(forgotten.release_dir, s))))) {
       const json = JSON.parse((files.get('json') as Buffer).toString('utf8')) as { docs: { id: string; range: [number, number]; doc_token_start: number }[] };
       assert.ok(json.docs.every((d) => d.id !== victim), key);
       const mask = readNpy(files.get('loss_mask.npy') as Buffer);

@@ -5,12 +5,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { ReleaseManifest } from '../../schemas/release.js';
 import { RunPlan } from '../../schemas/run.js';
 import { canonicalJson, sha256Hex } from '../hash.js';
-import { ConfigError } from '../pipeline.js';
 import { CatalogReader } from '../provenance/reader.js';
 import { joinUri, storageFor } from '../storage/index.js';
 import { writeDataCard } from './datacard.js';
 import { npyBytes, readNpy } from './npy.js';
 import { widsIndex } from './publish.js';
+import { releaseRoot, shardUri } from './shard-location.js';
 import { readTar } from './tar-read.js';
 import { TarWriter } from './tar.js';
 import { readManifest } from './verify.js';
@@ -30,13 +30,6 @@ export interface ForgetResult {
 interface SampleDoc {
   id: string;
   range: [number, number];
-}
-
-/** The folder above `v<N>`, where every version of a release lives. */
-function releaseRoot(release: string): { root: string; version: number } {
-  const m = /^(.*)\/v(\d+)\/?$/.exec(release);
-  if (!m?.[1]) throw new ConfigError(`${release} is not a release version folder (…/releases/<name>/v<N>)`);
-  return { root: m[1], version: Number(m[2]) };
 }
 
 async function nextFreeVersion(root: string): Promise<number> {
@@ -114,7 +107,8 @@ function rewriteShard(tar: Buffer, erased: Set<string>, shard: string): { bytes:
 
 /**
  * Erase documents from a published release by URL, domain or id: write v<N+1> in which only the
- * shards holding their tokens are rewritten (the rest are copied byte for byte, same sha256), the
+ * shards holding their tokens are rewritten (the rest are carried by reference: the manifest keeps
+ * their sha256 and names the earlier version folder that holds them, so no byte is copied), the
  * catalog records the request in `erasures`, and the data card says so. v<N> is left as it is.
  */
 export async function forgetRelease(release: string, target: ForgetTarget, opts: { reason: string; requestedAt?: string }): Promise<ForgetResult> {
@@ -142,20 +136,21 @@ export async function forgetRelease(release: string, target: ForgetTarget, opts:
   const carried: string[] = [];
   const newRows = new Map<string, { key: string; doc: SampleDoc & { doc_token_start: number } }[]>();
   for (const shard of manifest.shards) {
-    const from = joinUri(release, 'shards', shard.name);
-    const to = joinUri(dir, 'shards', shard.name);
-    const tar = await storageFor(from).read(from);
+    const source = shardUri(release, shard);
+    const tar = await storageFor(source).read(source);
     if (sha256Hex(tar) !== shard.sha256) throw new Error(`${shard.name}: sha256 differs from the manifest; run corpusflow verify first`);
     const holds = readTar(tar).some((m) => m.name.endsWith('.json') && (JSON.parse(m.data.toString('utf8')) as { docs: SampleDoc[] }).docs.some((d) => erased.has(d.id)));
     if (!holds) {
-      await storageFor(to).write(to, tar);
-      shards.push(shard);
+      // Carried by reference to the version that wrote the bytes, never through a chain of carriers.
+      shards.push({ ...shard, from: shard.from ?? `v${manifest.version}` });
       carried.push(shard.name);
       continue;
     }
     const next = rewriteShard(tar, erased, shard.name);
+    const to = joinUri(dir, 'shards', shard.name);
     await storageFor(to).write(to, next.bytes);
-    shards.push({ ...shard, sha256: sha256Hex(next.bytes), bytes: next.bytes.length, tokens: next.tokens });
+    const { from: _carriedFrom, ...own } = shard;
+    shards.push({ ...own, sha256: sha256Hex(next.bytes), bytes: next.bytes.length, tokens: next.tokens });
     rewritten.push(shard.name);
     newRows.set(shard.name, next.rows);
   }

@@ -5,6 +5,7 @@ import { loadPlan, loadResults } from '../run/execute.js';
 import { datasetUri, stageDir } from '../run/paths.js';
 import { DATACARD_FILES, writeDataCard } from './datacard.js';
 import { joinUri, readJson, storageFor } from '../storage/index.js';
+import { shardUrl } from './shard-location.js';
 
 
 /** How a release names its inputs: relative to the pipeline file, so the manifest does not depend on where the checkout sits. */
@@ -12,13 +13,13 @@ function displayUri(uri: string, baseDir: string): string {
   return uri.startsWith('s3://') ? uri : relative(baseDir, uri);
 }
 
-/** index.wids.json: wids resolves shard URLs relative to the index file. */
+/** index.wids.json: wids resolves shard URLs relative to the index file; a carried shard's URL leads into the version that holds it. */
 export function widsIndex(manifest: ReleaseManifest): string {
   const index = {
     __kind__: 'wids-shard-index-v1',
     wids_version: 1,
     name: `${manifest.name}-v${manifest.version}`,
-    shardlist: manifest.shards.map((s) => ({ url: `shards/${s.name}`, nsamples: s.samples, filesize: s.bytes })),
+    shardlist: manifest.shards.map((s) => ({ url: shardUrl(s), nsamples: s.samples, filesize: s.bytes })),
   };
   return `${JSON.stringify(index, null, 2)}\n`;
 }

@@ -1,6 +1,7 @@
 import { sha256Hex } from '../hash.js';
-import { joinUri, storageFor } from '../storage/index.js';
+import { storageFor } from '../storage/index.js';
 import { readNpy } from './npy.js';
+import { shardUri } from './shard-location.js';
 import { readTar } from './tar-read.js';
 import { readManifest, samplesOf } from './verify.js';
 
@@ -27,7 +28,7 @@ export async function* readSamples(release: string, opts: { start?: number } = {
       index += shard.samples;
       continue;
     }
-    const uri = joinUri(release, 'shards', shard.name);
+    const uri = shardUri(release, shard);
     const tar = await storageFor(uri).read(uri);
     if (sha256Hex(tar) !== shard.sha256) throw new Error(`${shard.name}: sha256 differs from the manifest`);
     for (const [key, files] of samplesOf(readTar(tar))) {

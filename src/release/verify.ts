@@ -3,6 +3,7 @@ import { sha256Hex } from '../hash.js';
 import { ConfigError, describeIssues } from '../pipeline.js';
 import { joinUri, storageFor } from '../storage/index.js';
 import { readNpy } from './npy.js';
+import { shardUri, shardUrl } from './shard-location.js';
 import { readTar, TarError, type TarMember } from './tar-read.js';
 
 export interface VerifyReport {
@@ -79,7 +80,8 @@ export function checkSamples(name: string, tar: Buffer, problems: string[]): { s
 }
 
 /**
- * Re-check a release against its manifest: every shard's size and sha256, every tar parsed with
+ * Re-check a release against its manifest: every shard's size and sha256 (a carried shard's in the
+ * earlier version that holds it, against this manifest's hash), every tar parsed with
  * our own reader (no links, no names outside the folder), sample and token counts, equal sample
  * counts in every shard but the last, the totals and index.wids.json; and the size and sha256 of every
  * synth file (pairs and their shards).
@@ -90,16 +92,16 @@ export async function verifyRelease(release: string): Promise<VerifyReport> {
   let samples = 0;
   let tokens = 0;
   for (const [i, shard] of manifest.shards.entries()) {
-    const uri = joinUri(release, 'shards', shard.name);
+    const uri = shardUri(release, shard);
     const storage = storageFor(uri);
     if (!(await storage.exists(uri))) {
-      problems.push(`${shard.name}: missing`);
+      problems.push(`${shard.name}: missing${shard.from ? ` from ${shard.from}, the version it is carried from` : ''}`);
       continue;
     }
     const tar = await storage.read(uri);
     if (tar.length !== shard.bytes) problems.push(`${shard.name}: ${tar.length} bytes, manifest says ${shard.bytes}`);
     const sha = sha256Hex(tar);
-    if (sha !== shard.sha256) problems.push(`${shard.name}: sha256 ${sha}, manifest says ${shard.sha256}`);
+    if (sha !== shard.sha256) problems.push(`${shard.name}${shard.from ? ` (in ${shard.from})` : ''}: sha256 ${sha}, manifest says ${shard.sha256}`);
     const got = checkSamples(shard.name, tar, problems);
     if (got.samples !== shard.samples) problems.push(`${shard.name}: ${got.samples} samples, manifest says ${shard.samples}`);
     if (got.tokens !== shard.tokens) problems.push(`${shard.name}: ${got.tokens} tokens, manifest says ${shard.tokens}`);
@@ -115,7 +117,7 @@ export async function verifyRelease(release: string): Promise<VerifyReport> {
   }
   const indexUri = joinUri(release, manifest.files.index);
   const index = JSON.parse((await storageFor(indexUri).read(indexUri)).toString('utf8')) as { shardlist: { url: string; nsamples: number; filesize: number }[] };
-  const expected = manifest.shards.map((s) => ({ url: `shards/${s.name}`, nsamples: s.samples, filesize: s.bytes }));
+  const expected = manifest.shards.map((s) => ({ url: shardUrl(s), nsamples: s.samples, filesize: s.bytes }));
   if (JSON.stringify(index.shardlist) !== JSON.stringify(expected)) problems.push(`${manifest.files.index}: its shard list differs from the manifest`);
   for (const f of [...(manifest.synth?.files ?? []), ...(manifest.synth?.shards ?? [])]) {
     const uri = joinUri(release, f.name);
