@@ -14,7 +14,9 @@ release, eos_id = sys.argv[1], int(sys.argv[2])
 manifest = json.load(open(os.path.join(release, "manifest.json")))
 report = {"shards": [], "eos": 0, "json_token_mismatches": 0, "docs_in_json": 0}
 for shard in manifest["shards"]:
-    url = os.path.join(release, "shards", shard["name"])
+    # A shard `forget` carried by reference lives in the sibling version folder its "from" names.
+    folder = os.path.join(os.path.dirname(os.path.normpath(release)), shard["from"]) if "from" in shard else release
+    url = os.path.join(folder, "shards", shard["name"])
     samples = tokens = 0
     dtypes = set()
     for sample in wds.WebDataset(url, shardshuffle=False).decode():
