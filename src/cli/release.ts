@@ -54,5 +54,5 @@ export async function forgetCommand(release: string | undefined, opts: { url?: s
 
 function formatForget(r: Awaited<ReturnType<typeof forgetRelease>>, asJson: boolean): string {
   if (asJson) return `${JSON.stringify(r, null, 2)}\n`;
-  return `v${r.version} (${r.release_dir}): erased ${r.doc_ids.length} documents, request ${r.request_id}; rewrote ${r.rewritten.length} shards, carried ${r.carried.length} unchanged\n`;
+  return `v${r.version} (${r.release_dir}): erased ${r.doc_ids.length} documents, request ${r.request_id}; rewrote ${r.rewritten.length} shards, carried ${r.carried.length} unchanged by reference\n`;
 }

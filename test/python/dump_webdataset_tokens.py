@@ -15,7 +15,9 @@ manifest = json.load(open(os.path.join(release, "manifest.json")))
 docs = {}
 counts = []
 for shard in manifest["shards"]:
-    url = os.path.join(release, "shards", shard["name"])
+    # A shard `forget` carried by reference lives in the sibling version folder its "from" names.
+    folder = os.path.join(os.path.dirname(os.path.normpath(release)), shard["from"]) if "from" in shard else release
+    url = os.path.join(folder, "shards", shard["name"])
     n = 0
     for sample in wds.WebDataset(url, shardshuffle=False).decode():
         n += 1
