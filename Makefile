@@ -91,11 +91,3 @@ SECONDS ?= 600
 fuzz: build
 	@test -n "$(T)" || { echo 'usage: make fuzz T=<warc|compressed|html|jsonl|parquet|tar> SECONDS=600'; exit 2; }
 	node dist/fuzz/run.js $(T) $(SECONDS)
-
-# Fuzz one parser for SECONDS (fuzz/engine.ts, coverage-guided on V8 block coverage); corpus,
-# findings and report.json land in out/fuzz/<T>/. Targets: warc compressed html jsonl parquet tar.
-.PHONY: fuzz
-SECONDS ?= 600
-fuzz: build
-	@test -n "$(T)" || { echo 'usage: make fuzz T=<warc|compressed|html|jsonl|parquet|tar> SECONDS=600'; exit 2; }
-	node dist/fuzz/run.js $(T) $(SECONDS)
