@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { PROVENANCE_TABLES } from '../schemas/provenance.js';
 import type { RunSummary } from '../schemas/run.js';
 import { DocumentTrace } from '../schemas/trace.js';
@@ -13,9 +11,8 @@ import { buildCatalog } from '../src/provenance/catalog.js';
 import { storageFor } from '../src/storage/index.js';
 import { query } from './helpers/catalog.js';
 import { QUICKSTART, ROOT, request, tempDir } from './helpers/pipelines.js';
+import { cli } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-const exec = promisify(execFile);
 const WET_URL = 'http://0pointer.de/photos/?gallery=Australia&photo=496';
 
 let summary: RunSummary;
@@ -23,17 +20,6 @@ let release: string;
 let db: string;
 let piiDoc: string;
 let dupes: string[];
-
-/** Run the CLI; resolves with exit code and output whatever the status. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const traces = (stdout: string) => DocumentTrace.array().parse(JSON.parse(stdout));
 
@@ -72,7 +58,7 @@ before(async () => {
 });
 
 test('trace --url follows a WET record from its file and byte offset through every stage to its shard and token range', async () => {
-  const r = await cli('trace', release, '--url', WET_URL, '--json');
+  const r = await cli(['trace', release, '--url', WET_URL, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const [t, ...rest] = traces(r.stdout);
   assert.ok(t);
@@ -90,7 +76,7 @@ test('trace --url follows a WET record from its file and byte offset through eve
     const sample = await sampleJson(s.shard, s.key);
     assert.deepEqual(sample.docs.find((d) => d.id === t.doc_id)?.range, [s.sample_start, s.sample_end]);
   }
-  const text = await cli('trace', release, '--url', WET_URL);
+  const text = await cli(['trace', release, '--url', WET_URL]);
   assert.match(text.stdout, /@ byte 412 \(wet\)/);
   assert.match(text.stdout, /langid\/map\s+v\d+\s+keep\s+\{"lang":"en"/);
   assert.match(text.stdout, /sample\s+quickstart-000000\.tar:000000000/);
@@ -98,7 +84,7 @@ test('trace --url follows a WET record from its file and byte offset through eve
 
 test('trace --doc-id of a dropped document names the stage and the rule that dropped it', async () => {
   const [dropped] = await query(db, "SELECT doc_id FROM doc_events WHERE stage = 'langid' AND action = 'drop' ORDER BY doc_id LIMIT 1");
-  const r = await cli('trace', release, '--doc-id', String(dropped?.doc_id), '--json');
+  const r = await cli(['trace', release, '--doc-id', String(dropped?.doc_id), '--json']);
   const [t] = traces(r.stdout);
   assert.deepEqual(t?.outcome, { status: 'dropped', stage: 'langid', reason: 'lang_not_allowed' });
   assert.deepEqual(t?.samples, []);
@@ -106,7 +92,7 @@ test('trace --doc-id of a dropped document names the stage and the rule that dro
 });
 
 test('trace --sample lists every document the sample holds, their ranges tiling the sample', async () => {
-  const r = await cli('trace', release, '--sample', 'quickstart-000001:20', '--json');
+  const r = await cli(['trace', release, '--sample', 'quickstart-000001:20', '--json']);
   const ts = traces(r.stdout);
   assert.ok(ts.length > 1);
   const ranges = ts.map((t) => t.samples.find((s) => s.key === '000000020')).map((s) => [s?.sample_start, s?.sample_end]);
@@ -117,16 +103,16 @@ test('trace --sample lists every document the sample holds, their ranges tiling 
 });
 
 test('trace shows PII counts by type and the dedup cluster that the pii and dedup stages record', async () => {
-  const [t] = traces((await cli('trace', release, '--doc-id', piiDoc, '--json')).stdout);
+  const [t] = traces((await cli(['trace', release, '--doc-id', piiDoc, '--json'])).stdout);
   assert.deepEqual(t?.pii, { EMAIL: 2, PHONE: 1 });
-  const [d] = traces((await cli('trace', release, '--doc-id', dupes[1] ?? '', '--json')).stdout);
+  const [d] = traces((await cli(['trace', release, '--doc-id', dupes[1] ?? '', '--json'])).stdout);
   assert.deepEqual(d?.dedup, [{ method: 'minhash', cluster_id: 'c0001', kept: false, similarity: 0.86, cluster_size: 2 }]);
-  const text = await cli('trace', release, '--doc-id', piiDoc);
+  const text = await cli(['trace', release, '--doc-id', piiDoc]);
   assert.match(text.stdout, /pii\s+EMAIL 2, PHONE 1/);
 });
 
 test('audit presets answer licences, the filter funnel, PII, languages and sources from the catalog', async () => {
-  const json = async (preset: string) => JSON.parse((await cli('audit', release, preset, '--json')).stdout) as Record<string, unknown>[];
+  const json = async (preset: string) => JSON.parse((await cli(['audit', release, preset, '--json'])).stdout) as Record<string, unknown>[];
   const licenses = await json('licenses');
   assert.deepEqual(licenses.map((l) => l.license), ['MIT', 'CC-TOU']);
   assert.equal(licenses.reduce((n, l) => n + Number(l.tokens), 0), summary.tokens);
@@ -137,26 +123,26 @@ test('audit presets answer licences, the filter funnel, PII, languages and sourc
   const languages = await json('languages');
   assert.equal(languages.reduce((n, l) => n + Number(l.documents), 0), summary.stages[1]?.docs_out);
   assert.equal((await json('sources')).length, 14);
-  const table = await cli('audit', release, 'licenses');
+  const table = await cli(['audit', release, 'licenses']);
   assert.match(table.stdout, /^license\s+sources\s+documents_in\s+documents_released\s+tokens$/m);
   assert.match(table.stdout, /\(2 rows\)/);
 });
 
 test('audit binds --param values: a hostile value is compared as data, never run as SQL', async () => {
   const sql = 'SELECT count(*) AS n FROM documents WHERE url = $url';
-  const hostile = await cli('audit', release, sql, '--param', "url=x' OR '1'='1", '--json');
+  const hostile = await cli(['audit', release, sql, '--param', "url=x' OR '1'='1", '--json']);
   assert.equal(hostile.code, 0, hostile.stderr);
   assert.deepEqual(JSON.parse(hostile.stdout), [{ n: 0 }]);
-  const real = await cli('audit', release, sql, '--param', `url=${WET_URL}`, '--json');
+  const real = await cli(['audit', release, sql, '--param', `url=${WET_URL}`, '--json']);
   assert.deepEqual(JSON.parse(real.stdout), [{ n: 1 }]);
-  const missing = await cli('audit', release, sql);
+  const missing = await cli(['audit', release, sql]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing parameter: \$url/);
 });
 
 test('free SQL can neither change the catalog nor read or write other files', async () => {
   for (const sql of ['CREATE TABLE notes (x INT)', 'DELETE FROM documents', "COPY documents TO '/tmp/cf-leak.csv'", "SELECT * FROM read_csv('/etc/passwd')", 'SELECT 1; DROP TABLE documents']) {
-    const r = await cli('audit', release, sql);
+    const r = await cli(['audit', release, sql]);
     assert.equal(r.code, 2, `${sql} is refused`);
     assert.notEqual(r.stderr, '');
   }
@@ -165,10 +151,10 @@ test('free SQL can neither change the catalog nor read or write other files', as
 });
 
 test('trace of a URL that is not in the release exits 1, and a folder without a catalog is named', async () => {
-  const r = await cli('trace', release, '--url', 'https://example.org/never-crawled');
+  const r = await cli(['trace', release, '--url', 'https://example.org/never-crawled']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no document matches/);
-  const nowhere = await cli('audit', join(release, 'no-such-version'), 'licenses');
+  const nowhere = await cli(['audit', join(release, 'no-such-version'), 'licenses']);
   assert.equal(nowhere.code, 2);
   assert.match(nowhere.stderr, /no provenance catalog at .*no-such-version\/provenance\.duckdb/);
 });

@@ -20,8 +20,8 @@ import { datasetUri, stageDir } from '../src/run/paths.js';
 import { storageFor } from '../src/storage/index.js';
 import { query } from './helpers/catalog.js';
 import { QUICKSTART, ROOT, request, tempDir } from './helpers/pipelines.js';
+import { cli } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const python = process.env.CORPUSFLOW_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
 const exec = promisify(execFile);
 const WET_URL = 'http://0pointer.de/photos/?gallery=Australia&photo=496';
@@ -30,16 +30,6 @@ let a: RunSummary;
 let b: RunSummary;
 /** v2 of release-a, written by the forget --url test, and the shards that forget rewrote. */
 let forgotten: { v2: string; rewritten: Set<string> } | undefined;
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const manifestOf = async (dir: string) => ReleaseManifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
 
@@ -79,14 +69,14 @@ test('the manifest names the tokenizer with the vocabulary hash tiktoken pins fo
 });
 
 test('verify passes on a fresh release and catches a flipped byte in a shard, naming it', async () => {
-  const ok = await cli('verify', b.release_dir);
+  const ok = await cli(['verify', b.release_dir]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^ok: 5 shards, 71 samples/);
   const shard = join(b.release_dir, 'shards', 'quickstart-000002.tar');
   const bytes = await readFile(shard);
   bytes[700] = (bytes[700] as number) ^ 0x01;
   await writeFile(shard, bytes);
-  const bad = await cli('verify', b.release_dir, '--json');
+  const bad = await cli(['verify', b.release_dir, '--json']);
   assert.equal(bad.code, 1);
   const report = JSON.parse(bad.stdout) as { problems: string[] };
   assert.ok(report.problems.length > 0);
@@ -147,7 +137,7 @@ test('forget --url writes v2 without the document: only its shards are rewritten
   const holding = new Set((await query(join(v1, 'provenance.duckdb'), `SELECT DISTINCT shard FROM samples WHERE doc_id = '${erased}'`)).map((r) => String(r.shard)));
   assert.ok(holding.size > 0);
 
-  const r = await cli('forget', v1, '--url', WET_URL, '--reason', 'GDPR art. 17 request', '--json');
+  const r = await cli(['forget', v1, '--url', WET_URL, '--reason', 'GDPR art. 17 request', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout) as { release_dir: string; version: number; doc_ids: string[]; rewritten: string[]; carried: string[] };
   assert.equal(result.version, 2);
@@ -173,7 +163,7 @@ test('forget --url writes v2 without the document: only its shards are rewritten
   }
   const index = JSON.parse(await readFile(join(v2, 'index.wids.json'), 'utf8')) as { shardlist: { url: string }[] };
   assert.deepEqual(index.shardlist.map((e) => e.url), m2.shards.map((s) => (s.from ? `../v1/shards/${s.name}` : `shards/${s.name}`)));
-  const verified = await cli('verify', v2);
+  const verified = await cli(['verify', v2]);
   assert.equal(verified.code, 0, verified.stdout);
   forgotten = { v2, rewritten: holding };
 
@@ -198,14 +188,14 @@ test('forget --url writes v2 without the document: only its shards are rewritten
   assert.deepEqual(await query(db, `SELECT count(*) AS n FROM samples WHERE doc_id = '${erased}'`), [{ n: 0 }]);
   assert.match(await readFile(join(v2, 'DATACARD.md'), 'utf8'), /GDPR art\. 17 request \| 1 \|/);
 
-  const diff = await cli('diff', v1, v2, '--json');
+  const diff = await cli(['diff', v1, v2, '--json']);
   const d = JSON.parse(diff.stdout) as { docs: { added: string[]; removed: string[] }; tokens: { delta: number }; config: unknown[]; shards: { changed: string[] } };
   assert.deepEqual(d.docs, { ...d.docs, added: [], removed: [erased] });
   assert.equal(d.tokens.delta, -removed);
   assert.deepEqual(d.config, []);
   assert.deepEqual(new Set(d.shards.changed), holding);
 
-  const none = await cli('forget', v2, '--url', WET_URL);
+  const none = await cli(['forget', v2, '--url', WET_URL]);
   assert.equal(none.code, 1, 'an erased URL matches nothing in the next version');
 });
 
@@ -236,11 +226,11 @@ test('verify of v2 fails naming the shard when a carried shard in v1 is changed 
   const at = bytes.length >> 1;
   bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
   await writeFile(file, bytes);
-  const changed = await cli('verify', v2);
+  const changed = await cli(['verify', v2]);
   assert.equal(changed.code, 1);
   assert.match(changed.stdout, new RegExp(`${carried.name.replace('.', '\\.')} \\(in v1\\): sha256 [0-9a-f]{64}, manifest says ${carried.sha256}`));
   await rm(file);
-  const missing = await cli('verify', v2);
+  const missing = await cli(['verify', v2]);
   assert.equal(missing.code, 1);
   assert.match(missing.stdout, new RegExp(`${carried.name.replace('.', '\\.')}: missing from v1, the version it is carried from`));
 });
@@ -254,7 +244,7 @@ test('a second forget writes v3 whose untouched shards point straight at the ver
   // A document in a shard v1 still holds, so v3 rewrites a carried shard and carries the rewritten one.
   const [row] = await query(join(v2, 'provenance.duckdb'), `SELECT doc_id FROM samples WHERE shard NOT IN (${[...forgotten.rewritten].map((s) => `'${s}'`).join(', ')}) ORDER BY shard, key LIMIT 1`);
   const victim = String(row?.doc_id);
-  const r = await cli('forget', v2, '--doc-id', victim, '--reason', 'second request', '--json');
+  const r = await cli(['forget', v2, '--doc-id', victim, '--reason', 'second request', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout) as { release_dir: string; version: number; rewritten: string[] };
   assert.equal(result.version, 3);
@@ -268,7 +258,7 @@ test('a second forget writes v3 whose untouched shards point straight at the ver
     if (!byV3.has(s.name)) assert.equal(s.sha256, m2.shards.find((x) => x.name === s.name)?.sha256);
   }
   assert.deepEqual((await readdir(join(v3, 'shards'))).sort(), [...byV3].sort());
-  const verified = await cli('verify', v3);
+  const verified = await cli(['verify', v3]);
   assert.equal(verified.code, 0, verified.stdout);
   let n = 0;
   for await (const sample of readSamples(v3)) {
@@ -299,7 +289,7 @@ test('diff names every config difference between two releases of different pipel
   const shardStage = spec.stages.at(-1);
   assert.ok(shardStage?.stage === 'shard');
   const c = await runLocal({ run_id: 'release-c', pipeline: { ...spec, stages: [...spec.stages.slice(0, -1), { ...shardStage, seq_len: 256 }] }, base_dir: baseDir, out });
-  const diff = await cli('diff', a.release_dir, c.release_dir);
+  const diff = await cli(['diff', a.release_dir, c.release_dir]);
   assert.equal(diff.code, 0, diff.stderr);
   assert.match(diff.stdout, /pipeline\.stages\.2\.seq_len: 512 -> 256/);
   assert.match(diff.stdout, /packing\.seq_len: 512 -> 256/);

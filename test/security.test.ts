@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { PipelineSpec } from '../schemas/pipeline.js';
 import { IngestConfig } from '../schemas/stages/ingest.js';
@@ -20,21 +18,10 @@ import { joinUri, PathEscapeError, resetStorageCache, storageFor } from '../src/
 import { createActivities } from '../temporal/activities.js';
 import { query } from './helpers/catalog.js';
 import { chatServer, completion } from './helpers/chat-server.js';
-import { FIXTURES, ROOT, tempDir, writePipeline } from './helpers/pipelines.js';
+import { FIXTURES, tempDir, writePipeline } from './helpers/pipelines.js';
 import { startS3ForRuns, type S3Server } from './helpers/s3-server.js';
+import { cli } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-const exec = promisify(execFile);
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', [CLI, ...args], { env, maxBuffer: 64 * 2 ** 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const small = (name: string) => ({
   name,

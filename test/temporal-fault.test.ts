@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { RunSummary } from '../schemas/run.js';
 import { runLocal } from '../src/executors/local.js';
@@ -12,7 +11,7 @@ import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { pipelineRun } from '../temporal/workflows.js';
 import { query } from './helpers/catalog.js';
 import { ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
-import { startS3Server, type S3Server } from './helpers/s3-server.js';
+import { startS3ForRuns, type S3Server } from './helpers/s3-server.js';
 import { temporalBin } from './helpers/temporal.js';
 import { fleetPipeline, UDHR_ARTICLES, udhrInputs } from './helpers/udhr-inputs.js';
 
@@ -28,18 +27,8 @@ let s3: S3Server;
 let server: DevServer;
 
 before(async () => {
-  s3 = await startS3Server();
-  // Worker processes inherit this environment, so every worker shares the one S3 endpoint.
-  Object.assign(process.env, {
-    CORPUSFLOW_S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-  });
-  resetStorageCache();
-  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
-  await client.send(new CreateBucketCommand({ Bucket: 'corpus' }));
-  client.destroy();
+  // Worker processes inherit the environment it sets, so every worker shares the one S3 endpoint.
+  s3 = await startS3ForRuns('corpus');
   for (const { name, text } of await udhrInputs(INPUT_FILES)) await storageFor(`s3://corpus/in/${name}`).write(`s3://corpus/in/${name}`, text);
   server = await startDevServer(temporalBin());
 });
