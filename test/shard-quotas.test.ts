@@ -117,6 +117,15 @@ test('every document a quota leaves out is a quota:<lang> drop in provenance, an
   const reasons = await query(db, "SELECT reason, documents FROM drop_reasons WHERE stage = 'shard' AND reason = 'quota:en'");
   assert.equal(Number(reasons[0]?.documents), drops.filter((d) => d.reason === 'quota:en').length);
   assert.equal(manifest.stages.find((s) => s.name === 'shard')?.docs_out, r.copies.size);
+  // The data card puts each target share next to the share the release holds.
+  const card = await readFile(join(dir, 'DATACARD.md'), 'utf8');
+  for (const lang of ['de', 'fr']) {
+    const q = quotaOf(manifest, lang);
+    const share = `${((100 * q.tokens) / manifest.totals.tokens).toFixed(1)}%`;
+    assert.ok(card.includes(`| ${lang} | 50.0% | ${share} | ${q.tokens.toLocaleString('en-US')} | ${q.documents} | 0 | ${q.dropped} |`), `${lang} row in the card`);
+  }
+  assert.match(card, /\| en \| - \| 0\.0% \| 0 \| 0 \| 0 \| \d+ \|/);
+  assert.match(card, /\| quota \| quota:en \| \d+ \|/);
 });
 
 test('a scarce language is upsampled to its share, repeating each document at most max_repeats times, and each repeat is recorded', async () => {

@@ -156,7 +156,7 @@ export async function forgetRelease(release: string, target: ForgetTarget, opts:
   }
 
   await updateCatalog(release, dir, { version, requestId, requestedAt, reason: opts.reason, docIds, shards, newRows });
-  await writeDataCard(dir, baseDir);
+  await writeDataCard(dir, baseDir, shards);
   const next = ReleaseManifest.parse({
     ...manifest,
     version,
