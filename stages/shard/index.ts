@@ -155,6 +155,17 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<PhaseOutput> {
   for (const s of packer.finish()) await emitSample(s);
   await closeShard();
 
+  const totalTokens = shards.reduce((n, s) => n + s.tokens, 0);
+  // The quotas as configured, then what they decided and what the shards hold per quota group.
+  const quotaReport = quotas && ctx.config.quotas
+    ? {
+      ...ctx.config.quotas,
+      languages: quotas.groups.map((g) => {
+        const r = released.get(g.lang) ?? { tokens: 0, documents: 0, dropped: 0, repeated: 0 };
+        return { ...g, tokens: r.tokens, share: totalTokens ? Number((r.tokens / totalTokens).toFixed(6)) : 0, documents: r.documents, dropped: r.dropped, repeated: r.repeated };
+      }),
+    }
+    : null;
   ctx.stats.tokenizer = {
     name: tok.name,
     package: tok.package,
@@ -178,24 +189,11 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<PhaseOutput> {
     ...(ctx.config.mix.length ? { mix: ctx.config.mix } : {}),
     ...(ctx.config.mix.length || ctx.config.quotas ? { copies: docs } : {}),
     ...(shuffle ? { shuffle: { seed: shuffle.seed, buckets: shuffle.buckets } } : {}),
+    ...(quotaReport ? { quotas: quotaReport } : {}),
   };
   ctx.stats.shards = shards;
   ctx.stats.samples = sampleIndex;
-  const totalTokens = shards.reduce((n, s) => n + s.tokens, 0);
   ctx.stats.tokens = totalTokens;
-  if (quotas && ctx.config.quotas) {
-    const { max_repeats, shares, max_tokens, total_tokens } = ctx.config.quotas;
-    (ctx.stats.packing as Record<string, unknown>).quotas = {
-      ...(shares ? { shares } : {}),
-      ...(max_tokens ? { max_tokens } : {}),
-      ...(total_tokens === undefined ? {} : { total_tokens }),
-      max_repeats,
-      languages: quotas.groups.map((g) => {
-        const r = released.get(g.lang) ?? { tokens: 0, documents: 0, dropped: 0, repeated: 0 };
-        return { ...g, tokens: r.tokens, share: totalTokens ? Number((r.tokens / totalTokens).toFixed(6)) : 0, documents: r.documents, dropped: r.dropped, repeated: r.repeated };
-      }),
-    };
-  }
   // docs_out counts distinct documents released; `packing.copies` counts them with their repeats.
   return { docs_in: docsIn, docs_out: docsOut, outputs: [], dropped };
 }
