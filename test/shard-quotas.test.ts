@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { ReleaseManifest } from '../schemas/release.js';
 import { runLocal } from '../src/executors/local.js';
 import { ConfigError, loadPipeline } from '../src/pipeline.js';
+import { forgetRelease } from '../src/release/forget.js';
 import { readTar } from '../src/release/tar-read.js';
 import { samplesOf } from '../src/release/verify.js';
 import { query } from './helpers/catalog.js';
@@ -96,7 +97,7 @@ test('language shares downsample every language to its target share of tokens, w
 });
 
 test('every document a quota leaves out is a quota:<lang> drop in provenance, and no sample holds it', async () => {
-  const { dir, manifest } = await run('drops', { quotas: { shares: { de: 0.5, fr: 0.5 } } });
+  const { dir, manifest } = await run('drops', { quotas: { shares: { de: 0.5, fr: 0.5 } }, shuffle: { buckets: 4 } });
   const r = await released(dir, manifest);
   // Languages with no share are left out whole: only German and French remain.
   assert.deepEqual([...r.tokens.keys()].sort(), ['de', 'fr']);
@@ -126,6 +127,17 @@ test('every document a quota leaves out is a quota:<lang> drop in provenance, an
   }
   assert.match(card, /\| en \| - \| 0\.0% \| 0 \| 0 \| 0 \| \d+ \|/);
   assert.match(card, /\| quota \| quota:en \| \d+ \|/);
+
+  // After forget, the new version's manifest counts what each quota group still holds.
+  const victim = [...r.copies.keys()].sort()[0] as string;
+  const [victimEvent] = await query(db, `SELECT json_extract_string(detail, '$.quota') AS quota, CAST(json_extract(detail, '$.tokens') AS INTEGER) AS tokens FROM doc_events WHERE stage = 'shard' AND doc_id = '${victim}'`);
+  const forgotten = await forgetRelease(dir, { doc_id: victim }, { reason: 'test' });
+  const v2 = ReleaseManifest.parse(JSON.parse(await readFile(join(forgotten.release_dir, 'manifest.json'), 'utf8')));
+  const [before, after] = [quotaOf(manifest, String(victimEvent?.quota)), quotaOf(v2, String(victimEvent?.quota))];
+  assert.equal(after.tokens, before.tokens - Number(victimEvent?.tokens));
+  assert.equal(after.documents, before.documents - 1);
+  assert.equal(after.share, Number((after.tokens / v2.totals.tokens).toFixed(6)));
+  assert.equal(after.budget_tokens, before.budget_tokens);
 });
 
 test('a scarce language is upsampled to its share, repeating each document at most max_repeats times, and each repeat is recorded', async () => {
