@@ -17,7 +17,7 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 export const shard: GlobalStage<ShardConfig> = {
   kind: 'global',
   name: 'shard',
-  version: 1,
+  version: 2,
   config: ShardConfig,
   phases: [
     {
