@@ -9,7 +9,7 @@ import { forgetRelease } from '../src/release/forget.js';
 import { readTar } from '../src/release/tar-read.js';
 import { samplesOf } from '../src/release/verify.js';
 import { query } from './helpers/catalog.js';
-import { FIXTURES, tempDir, writePipeline } from './helpers/pipelines.js';
+import { FIXTURES, ROOT, tempDir, writePipeline } from './helpers/pipelines.js';
 
 /** Real multilingual input: Common Crawl WET pages and the UDHR in 12 languages, labelled by lid.176. */
 const stages = (shard: object) => [
@@ -194,6 +194,7 @@ test('quota configs that cannot be met are refused with the config path and what
   // 0.1 + 0.2 + 0.7 is not 1 in binary; a person's decimals are accepted.
   const dir = await tempDir('quota-config');
   await loadPipeline(await writePipeline(dir, { name: 'q', stages: stages({ quotas: { shares: { en: 0.1, de: 0.2, '*': 0.7 } } }) }));
+  await loadPipeline(join(ROOT, 'pipelines', 'multilingual-quotas.yaml'));
 });
 
 test('a share for a language no document has fails the run and names it', async () => {
