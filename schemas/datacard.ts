@@ -45,5 +45,7 @@ export const DataCard = z.object({
     documents: Count, samples: Count, tokens: Count, shards: Count, bytes: Count,
   }),
   erasures: z.array(z.object({ reason: z.string().nullable(), documents: Count })),
+  /** Per quota group of the shard stage (empty without quotas): documents kept, dropped and repeated by the quota, and tokens released. */
+  quotas: z.array(z.object({ lang: z.string(), documents: Count, dropped: Count, repeated: Count, tokens: Count })),
 });
 export type DataCard = z.infer<typeof DataCard>;

@@ -64,6 +64,25 @@ export const ReleaseManifest = z.object({
     mix: z.array(z.object({ source: z.string().optional(), lang: z.string().optional(), weight: z.number() })).optional(),
     copies: z.number().int().optional(),
     shuffle: z.object({ seed: z.number().int(), buckets: z.number().int() }).optional(),
+    /** The shard stage's quotas as configured, and per quota group what they decided and what the release holds. */
+    quotas: z.object({
+      shares: z.record(z.string(), z.number()).optional(),
+      max_tokens: z.record(z.string(), z.number().int()).optional(),
+      total_tokens: z.number().int().optional(),
+      max_repeats: z.number().int(),
+      languages: z.array(z.object({
+        lang: z.string(),
+        target_share: z.number().nullable(),
+        available_tokens: z.number().int(),
+        budget_tokens: z.number().int(),
+        repeats: z.number().int(),
+        tokens: z.number().int(),
+        share: z.number(),
+        documents: z.number().int(),
+        dropped: z.number().int(),
+        repeated: z.number().int(),
+      })),
+    }).optional(),
   }),
   /** `from` marks a shard `forget` carried by reference: its bytes stay in that earlier version folder of the same release. */
   shards: z.array(ShardEntry.extend({ from: VersionFolder.optional() })),

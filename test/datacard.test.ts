@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { parse } from 'yaml';
 import { ReleaseManifest } from '../schemas/release.js';
 import type { RunSummary } from '../schemas/run.js';
+import { sha256Hex } from '../src/hash.js';
 import { runLocal } from '../src/executors/local.js';
+import { forgetRelease } from '../src/release/forget.js';
 import { query } from './helpers/catalog.js';
 import { pixelsOfColor, screenshot } from './helpers/chromium.js';
 import { FIXTURES, QUICKSTART, request, tempDir, writePipeline } from './helpers/pipelines.js';
@@ -45,6 +47,29 @@ test('DATACARD.md opens with a Hugging Face YAML header and its figures are thos
   assert.match(markdown, /\| cl100k_base \| 512 \| 314 \| 71 \| 36,327 \| 5 \|/);
   assert.ok(markdown.includes('../fixtures/commoncrawl/CC-MAIN-20140820021334-00006.warc.wet.gz'), 'inputs relative to the pipeline file');
   assert.ok(markdown.includes('No PII stage ran'), 'a missing PII stage is stated as a limitation');
+});
+
+test('after forget, the card\'s data_files name every shard a training job reads for that version, carried ones where their bytes are', async () => {
+  const forgotten = await forgetRelease(summary.release_dir, { url: 'http://0pointer.de/photos/?gallery=Australia&photo=496' }, { reason: 'test' });
+  assert.ok(forgotten.carried.length > 0 && forgotten.rewritten.length > 0);
+  const v2 = ReleaseManifest.parse(JSON.parse(await readFile(join(forgotten.release_dir, 'manifest.json'), 'utf8')));
+  const card = await readFile(join(forgotten.release_dir, 'DATACARD.md'), 'utf8');
+  const header = parse(/^---\n([\s\S]*?)\n---\n/.exec(card)?.[1] ?? '') as { configs: { data_files: { split: string; path: string | string[] }[] }[] };
+  const [files] = header.configs[0]?.data_files ?? [];
+  assert.equal(files?.split, 'train');
+  const patterns = [files?.path ?? []].flat();
+  // Each path resolves from the card's folder; the one glob is the version's own shards/ folder.
+  const resolved: string[] = [];
+  for (const p of patterns) {
+    if (p === 'shards/*.tar') resolved.push(...(await readdir(join(forgotten.release_dir, 'shards'))).filter((f) => f.endsWith('.tar')).map((f) => join(forgotten.release_dir, 'shards', f)));
+    else resolved.push(resolve(forgotten.release_dir, p));
+  }
+  const shas = await Promise.all(resolved.map(async (f) => sha256Hex(await readFile(f))));
+  assert.deepEqual(shas.sort(), v2.shards.map((s) => s.sha256).sort());
+  assert.equal(patterns.length, 1 + forgotten.carried.length);
+  // The rewritten shards' old bytes in v1 still hold the erased document: no path may reach them.
+  for (const name of forgotten.rewritten) assert.ok(!patterns.some((p) => p.endsWith(name) && p.startsWith('..')), name);
+  assert.match(card, new RegExp(`${forgotten.carried.length} of the ${v2.shards.length} shards were left untouched by an erasure and are read from \`\\.\\./v1/shards/\``));
 });
 
 test('unreadable input records are counted by reason in the card and named as a limitation', async () => {

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { DataCard } from '../../schemas/datacard.js';
+import { shardUrl, type ShardRef } from './shard-location.js';
 
 /** Licence ids the Hugging Face Hub knows (a subset); anything else is `other`, named in the card body. */
 const HF_LICENSES = new Set([
@@ -41,9 +42,35 @@ export function limitations(card: DataCard): string[] {
   return out;
 }
 
+/**
+ * The shard files a loader of this version reads, relative to the card's folder: the version's own
+ * shards/ folder, and each shard `forget` carried from an earlier version by its path there (never
+ * that folder's glob, which would also match the shards this version rewrote).
+ */
+export function shardDataFiles(shards: readonly ShardRef[]): string[] {
+  const carried = shards.filter((s) => s.from !== undefined).map(shardUrl);
+  return [...(carried.length < shards.length ? ['shards/*.tar'] : []), ...carried];
+}
+
+/** The quota table: each group's target share (from the shard config) next to the share of tokens it holds. */
+function quotaTable(card: DataCard): string {
+  const shard = card.steps.find((s) => s.stage === 'shard');
+  const shares = ((shard?.config.quotas ?? {}) as { shares?: Record<string, number> }).shares ?? {};
+  const rows = card.quotas.map((q) => [q.lang, q.lang in shares ? `${((shares[q.lang] as number) * 100).toFixed(1)}%` : '-', pct(q.tokens, card.tokens.tokens), q.tokens, q.documents, q.repeated, q.dropped]);
+  return `Language quotas of the shard stage (\`*\`: every language not named), met by seeded sampling of whole documents; dropped and repeated documents carry the reason \`quota:<lang>\` in provenance:\n\n${
+    table(['language', 'target share', 'share of tokens', 'tokens', 'documents', 'repeated', 'dropped'], rows)}`;
+}
+
+function carriedNote(shards: readonly ShardRef[]): string {
+  const from = [...new Set(shards.flatMap((s) => (s.from === undefined ? [] : [s.from])))].sort();
+  const carried = shards.filter((s) => s.from !== undefined).length;
+  return carried ? ` ${num(carried)} of the ${num(shards.length)} shards were left untouched by an erasure and are read from ${from.map((f) => `\`../${f}/shards/\``).join(', ')}; the header's \`data_files\` lists each of them.` : '';
+}
+
 /** DATACARD.md: a Hugging Face dataset card (YAML header, then the sections of Datasheets for Datasets that a run can answer). */
-export function renderDataCardMarkdown(card: DataCard): string {
+export function renderDataCardMarkdown(card: DataCard, shards: readonly ShardRef[]): string {
   const released = card.tokens.documents;
+  const dataFiles = shardDataFiles(shards);
   const hfLicenses = [...new Set(card.licenses.filter((l) => l.documents_released > 0).map((l) => (l.license ?? 'unknown').toLowerCase()).map((l) => (HF_LICENSES.has(l) ? l : 'other')))].sort();
   const header = {
     pretty_name: `${card.name} v${card.version}`,
@@ -54,8 +81,8 @@ export function renderDataCardMarkdown(card: DataCard): string {
     task_categories: ['text-generation'],
     source_datasets: ['original'],
     tags: ['corpusflow', 'webdataset', 'pretraining'],
-    // The Hub's webdataset builder reads the tars as they are when the release folder is uploaded.
-    configs: [{ config_name: 'default', data_files: [{ split: 'train', path: 'shards/*.tar' }] }],
+    // The webdataset builder of HF datasets reads the tars as they are; paths are relative to this card.
+    configs: [{ config_name: 'default', data_files: [{ split: 'train', path: dataFiles.length === 1 ? dataFiles[0] : dataFiles }] }],
   };
   const steps = card.steps.map((s) => {
     const lines = [`### ${s.index + 1}. ${s.stage} (v${s.version}, config ${s.config_hash})`, '',
@@ -90,6 +117,7 @@ export function renderDataCardMarkdown(card: DataCard): string {
     card.languages.length
       ? table(['language', 'documents', 'share', 'tokens'], card.languages.map((l) => [l.lang, l.documents, pct(l.documents, totalLangDocs), l.tokens]))
       : 'No language identification ran.',
+    card.quotas.length ? quotaTable(card) : '',
     '## Document lengths',
     table(['measure', 'min', 'median', 'mean', 'max'], [lengthRow('UTF-8 bytes', card.lengths.bytes_summary), lengthRow('tokens (with EOS)', card.lengths.tokens_summary)]),
     '## Deduplication',
@@ -107,7 +135,7 @@ export function renderDataCardMarkdown(card: DataCard): string {
     '## Tokens and shards',
     table(['tokenizer', 'sequence length', 'documents', 'samples', 'tokens', 'shards', 'bytes'],
       [[card.tokens.tokenizer ?? '', card.tokens.seq_len ?? 0, released, card.tokens.samples, card.tokens.tokens, card.tokens.shards, card.tokens.bytes]]),
-    'Shard names, sha256 and per-shard counts are in `manifest.json`; `index.wids.json` lists the shards for `wids`.',
+    'Shard names, sha256 and per-shard counts are in `manifest.json`; `index.wids.json` lists the shards for `wids`.' + carriedNote(shards),
     '## Limitations',
     limitations(card).map((l) => `- ${l}`).join('\n'),
     '## Erasures',

@@ -4,6 +4,7 @@ import { CatalogReader, parseJson } from '../provenance/reader.js';
 import { joinUri, storageFor } from '../storage/index.js';
 import { renderDataCardHtml } from './datacard-html.js';
 import { renderDataCardMarkdown } from './datacard-markdown.js';
+import type { ShardRef } from './shard-location.js';
 
 /** Documents whose tokens reached a shard. */
 const RELEASED = '(SELECT DISTINCT doc_id FROM samples)';
@@ -88,13 +89,24 @@ export async function collectDataCard(catalog: CatalogReader, baseDir: string): 
     synthetic: synth,
     tokens: { tokenizer: shardConfig?.tokenizer ?? null, seq_len: shardConfig?.seq_len ?? null, ...totals },
     erasures: await q('SELECT reason, count(DISTINCT doc_id) AS documents FROM erasures GROUP BY ALL ORDER BY documents DESC, reason'),
+    // Tokens from samples, not from the events, so a version after forget counts what it still holds.
+    quotas: await q(`SELECT e.quota AS lang, count(*) FILTER (WHERE e.action <> 'drop' AND t.tokens IS NOT NULL) AS documents,
+        count(*) FILTER (WHERE e.action = 'drop') AS dropped, count(*) FILTER (WHERE t.tokens IS NOT NULL AND e.copies > e.mix_copies) AS repeated,
+        coalesce(sum(t.tokens), 0) AS tokens
+      FROM (SELECT doc_id, action, json_extract_string(detail, '$.quota') AS quota, coalesce(CAST(json_extract(detail, '$.copies') AS BIGINT), 1) AS copies,
+          coalesce(CAST(json_extract(detail, '$.mix_copies') AS BIGINT), 1) AS mix_copies
+        FROM doc_events WHERE stage = 'shard' AND json_extract_string(detail, '$.quota') IS NOT NULL) e
+      LEFT JOIN ${RELEASED_TOKENS} t USING (doc_id) GROUP BY ALL ORDER BY lang`),
   });
 }
 
 export const DATACARD_FILES = { markdown: 'DATACARD.md', html: 'datacard.html' } as const;
 
-/** Read the release's catalog and write DATACARD.md and datacard.html next to it. */
-export async function writeDataCard(releaseDir: string, baseDir: string): Promise<DataCard> {
+/**
+ * Read the release's catalog and write DATACARD.md and datacard.html next to it. `shards` are the
+ * version's shards as its manifest lists them: the card's data_files must name carried ones too.
+ */
+export async function writeDataCard(releaseDir: string, baseDir: string, shards: readonly ShardRef[]): Promise<DataCard> {
   const catalog = await CatalogReader.open(releaseDir);
   let card: DataCard;
   try {
@@ -104,7 +116,7 @@ export async function writeDataCard(releaseDir: string, baseDir: string): Promis
   }
   const md = joinUri(releaseDir, DATACARD_FILES.markdown);
   const html = joinUri(releaseDir, DATACARD_FILES.html);
-  await storageFor(md).write(md, renderDataCardMarkdown(card));
+  await storageFor(md).write(md, renderDataCardMarkdown(card, shards));
   await storageFor(html).write(html, renderDataCardHtml(card));
   return card;
 }

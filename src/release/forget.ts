@@ -156,16 +156,31 @@ export async function forgetRelease(release: string, target: ForgetTarget, opts:
   }
 
   await updateCatalog(release, dir, { version, requestId, requestedAt, reason: opts.reason, docIds, shards, newRows });
-  await writeDataCard(dir, baseDir);
+  const card = await writeDataCard(dir, baseDir, shards);
+  const tokens = shards.reduce((n, s) => n + s.tokens, 0);
+  const quotas = manifest.packing.quotas;
   const next = ReleaseManifest.parse({
     ...manifest,
     version,
     parent_version: manifest.version,
+    // What the quotas decided stays; what each quota group holds is counted again, as the card does.
+    packing: quotas
+      ? {
+        ...manifest.packing,
+        quotas: {
+          ...quotas,
+          languages: quotas.languages.map((l) => {
+            const held = card.quotas.find((q) => q.lang === l.lang) ?? { tokens: 0, documents: 0 };
+            return { ...l, tokens: held.tokens, documents: held.documents, share: tokens ? Number((held.tokens / tokens).toFixed(6)) : 0 };
+          }),
+        },
+      }
+      : manifest.packing,
     shards,
     totals: {
       documents: manifest.totals.documents - docIds.length,
       samples: shards.reduce((n, s) => n + s.samples, 0),
-      tokens: shards.reduce((n, s) => n + s.tokens, 0),
+      tokens,
       shards: shards.length,
       bytes: shards.reduce((n, s) => n + s.bytes, 0),
     },

@@ -71,7 +71,7 @@ export async function publishRelease(workDir: string): Promise<ReleaseManifest> 
   });
   const indexUri = joinUri(plan.release_dir, 'index.wids.json');
   await storageFor(indexUri).write(indexUri, widsIndex(manifest));
-  await writeDataCard(plan.release_dir, plan.base_dir);
+  await writeDataCard(plan.release_dir, plan.base_dir, manifest.shards);
   const manifestUri = joinUri(plan.release_dir, 'manifest.json');
   await storageFor(manifestUri).write(manifestUri, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -2,7 +2,7 @@ import { ConfigError } from '../pipeline.js';
 import { joinUri } from '../storage/index.js';
 
 /** A shard as a manifest lists it: `from` names the earlier version folder holding its bytes when `forget` carried it by reference. */
-interface ShardRef {
+export interface ShardRef {
   name: string;
   from?: string | undefined;
 }

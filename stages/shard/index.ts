@@ -3,11 +3,12 @@ import { sha256Hex } from '../../src/hash.js';
 import { readDocuments } from '../../src/parts/documents.js';
 import { npyBytes } from '../../src/release/npy.js';
 import { TarWriter } from '../../src/release/tar.js';
-import type { GlobalStage, PhaseContext } from '../../src/stage.js';
+import type { GlobalStage, PhaseContext, PhaseOutput } from '../../src/stage.js';
 import { joinUri } from '../../src/storage/index.js';
 import { TokenBuffer } from './bpe.js';
-import { copiesOf, packingOrder, type TokenizedDoc } from './order.js';
-import { SequencePacker, type PackedSample } from './pack.js';
+import { copiesOf, documentIndex, packingOrder, type TokenizedDoc } from './order.js';
+import { SequencePacker, type DocMeta, type PackedSample } from './pack.js';
+import { planQuotas } from './quota.js';
 import { tokenizer } from './tokenizers.js';
 
 
@@ -16,7 +17,7 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 export const shard: GlobalStage<ShardConfig> = {
   kind: 'global',
   name: 'shard',
-  version: 1,
+  version: 2,
   config: ShardConfig,
   phases: [
     {
@@ -37,7 +38,6 @@ export const shard: GlobalStage<ShardConfig> = {
           const tokens = ids.length - start;
           const lang = typeof doc.meta.lang === 'string' ? doc.meta.lang : null;
           index.push({ id: doc.id, tokens, url: doc.url, source: doc.source.uri, offset: doc.source.offset, lang });
-          ctx.event(doc.id, 'keep', null, { tokens });
         }
         const bin = Buffer.from(ids.ids.buffer, 0, ids.length * 4);
         const base = joinUri(ctx.stageDir, 'tokens', `part-${pad(ctx.taskIndex, 5)}`);
@@ -59,7 +59,7 @@ export const shard: GlobalStage<ShardConfig> = {
  * shard but the last holds the same number of samples: samples_per_shard, or with shard_bytes
  * as many as fit the first shard within that size.
  */
-async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; docs_out: number; outputs: [] }> {
+async function pack(ctx: PhaseContext<ShardConfig>): Promise<PhaseOutput> {
   if (ctx.spec.kind !== 'reduce') throw new Error('pack is a reduce');
   const { seq_len, layout, loss_mask, shard_bytes } = ctx.config;
   const tok = await tokenizer(ctx.config.tokenizer);
@@ -109,23 +109,63 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
     if (shardSamples === perShard) await closeShard();
   };
 
-  const copies = copiesOf(ctx.config.mix, ctx.plan.pipeline.seed);
+  const { seed } = ctx.plan.pipeline;
+  const parts = ctx.spec.parts;
+  const mixCopies = copiesOf(ctx.config.mix, seed);
+  const quotas = ctx.config.quotas
+    ? await planQuotas(ctx.config.quotas, seed, async function* () {
+      for await (const { tokens, ...doc } of documentIndex(parts, ctx.storage)) yield { doc, tokens, mixCopies: mixCopies(doc) };
+    })
+    : null;
   let docsIn = 0;
   let docsOut = 0;
-  const counted = (doc: Parameters<typeof copies>[0]) => {
-    const n = copies(doc);
+  const dropped: Record<string, number> = {};
+  const released = new Map<string, { tokens: number; documents: number; dropped: number; repeated: number }>();
+  // The one provenance event per document of this stage: how many copies it got, and why when not one.
+  const counted = (doc: DocMeta, tokens: number) => {
+    const m = mixCopies(doc);
+    const group = quotas?.groupOf(doc.lang) ?? null;
+    const n = quotas ? quotas.copies(doc, m) : m;
     docsIn++;
-    if (n > 0) docsOut++;
+    const lang = doc.lang ?? 'unknown';
+    const reason = group !== null && n !== m ? `quota:${lang}` : n === 0 ? 'mix' : null;
+    const detail = { tokens, ...(n === 1 ? {} : { copies: n }), ...(ctx.config.mix.length ? { mix_copies: m } : {}), ...(group === null ? {} : { quota: group }) };
+    if (n > 0) {
+      docsOut++;
+      ctx.event(doc.id, 'keep', reason, detail);
+    } else {
+      dropped[reason as string] = (dropped[reason as string] ?? 0) + 1;
+      ctx.event(doc.id, 'drop', reason, detail);
+    }
+    if (group !== null) {
+      const r = released.get(group) ?? { tokens: 0, documents: 0, dropped: 0, repeated: 0 };
+      r.tokens += n * tokens;
+      if (n > 0) r.documents++;
+      if (n === 0) r.dropped++;
+      if (n > m) r.repeated++;
+      released.set(group, r);
+    }
     return n;
   };
-  const shuffle = ctx.config.shuffle ? { seed: ctx.plan.pipeline.seed, buckets: ctx.config.shuffle.buckets, workDir: joinUri(ctx.stageDir, 'shuffle') } : null;
-  for await (const { doc, tokens } of packingOrder(ctx.spec.parts, ctx.storage, counted, shuffle)) {
+  const shuffle = ctx.config.shuffle ? { seed, buckets: ctx.config.shuffle.buckets, workDir: joinUri(ctx.stageDir, 'shuffle') } : null;
+  for await (const { doc, tokens } of packingOrder(parts, ctx.storage, counted, shuffle)) {
     docs++;
     for (const s of packer.add(doc, tokens)) await emitSample(s);
   }
   for (const s of packer.finish()) await emitSample(s);
   await closeShard();
 
+  const totalTokens = shards.reduce((n, s) => n + s.tokens, 0);
+  // The quotas as configured, then what they decided and what the shards hold per quota group.
+  const quotaReport = quotas && ctx.config.quotas
+    ? {
+      ...ctx.config.quotas,
+      languages: quotas.groups.map((g) => {
+        const r = released.get(g.lang) ?? { tokens: 0, documents: 0, dropped: 0, repeated: 0 };
+        return { ...g, tokens: r.tokens, share: totalTokens ? Number((r.tokens / totalTokens).toFixed(6)) : 0, documents: r.documents, dropped: r.dropped, repeated: r.repeated };
+      }),
+    }
+    : null;
   ctx.stats.tokenizer = {
     name: tok.name,
     package: tok.package,
@@ -146,12 +186,14 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<{ docs_in: number; 
     sample_tokens: layout === 'packed' ? sample_tokens : null,
     loss_mask,
     ...(shard_bytes === undefined ? {} : { shard_bytes }),
-    ...(ctx.config.mix.length ? { mix: ctx.config.mix, copies: docs } : {}),
+    ...(ctx.config.mix.length ? { mix: ctx.config.mix } : {}),
+    ...(ctx.config.mix.length || ctx.config.quotas ? { copies: docs } : {}),
     ...(shuffle ? { shuffle: { seed: shuffle.seed, buckets: shuffle.buckets } } : {}),
+    ...(quotaReport ? { quotas: quotaReport } : {}),
   };
   ctx.stats.shards = shards;
   ctx.stats.samples = sampleIndex;
-  ctx.stats.tokens = shards.reduce((n, s) => n + s.tokens, 0);
+  ctx.stats.tokens = totalTokens;
   // docs_out counts distinct documents released; `packing.copies` counts them with their repeats.
-  return { docs_in: docsIn, docs_out: docsOut, outputs: [] };
+  return { docs_in: docsIn, docs_out: docsOut, outputs: [], dropped };
 }

@@ -25,7 +25,7 @@ export interface OrderedDoc {
 const SPILL_BYTES = 64 * 1024 * 1024;
 
 /** A uniform number in [0, 1) from the seed and the parts, the same on every machine. */
-function unit(...parts: (string | number)[]): number {
+export function unit(...parts: (string | number)[]): number {
   const h = createHash('sha256').update(parts.join('\0')).digest();
   return (h.readUInt32BE(0) * 2 ** 21 + (h.readUInt32BE(4) >>> 11)) / 2 ** 53;
 }
@@ -47,6 +47,14 @@ export function copiesOf(mix: ShardConfig['mix'], seed: number): (doc: DocMeta) 
     const whole = Math.floor(w);
     return whole + (w > whole && unit(seed, 'mix', doc.id) < w - whole ? 1 : 0);
   };
+}
+
+/** The tokenize phase's index of documents (no tokens), in dataset order. */
+export async function* documentIndex(parts: readonly string[], storage: (uri: string) => Storage): AsyncGenerator<TokenizedDoc> {
+  for (const part of parts) {
+    const json = part.replace(/\.bin$/, '.json');
+    yield* JSON.parse((await storage(json).read(json)).toString('utf8')) as TokenizedDoc[];
+  }
 }
 
 /** Documents from the tokenize phase's parts, in dataset order. */
@@ -72,17 +80,17 @@ interface Bucket {
 }
 
 /**
- * Documents in packing order. `copies` counts how often each appears; with `shuffle`, chunks of
+ * Documents in packing order. `copies` counts how often each appears (called once per document); with `shuffle`, chunks of
  * buckets are written under `workDir` and read back one bucket at a time.
  */
 export async function* packingOrder(
   parts: readonly string[],
   storage: (uri: string) => Storage,
-  copies: (doc: DocMeta) => number,
+  copies: (doc: DocMeta, tokens: number) => number,
   shuffle: { seed: number; buckets: number; workDir: string } | null,
 ): AsyncGenerator<OrderedDoc> {
   if (!shuffle) {
-    for await (const d of datasetOrder(parts, storage)) for (let c = copies(d.doc); c > 0; c--) yield d;
+    for await (const d of datasetOrder(parts, storage)) for (let c = copies(d.doc, d.tokens.length); c > 0; c--) yield d;
     return;
   }
   const buckets: Bucket[] = Array.from({ length: shuffle.buckets }, () => ({ docs: [], bytes: 0, chunks: [] }));
@@ -101,7 +109,7 @@ export async function* packingOrder(
     buffered = 0;
   };
   for await (const d of datasetOrder(parts, storage)) {
-    const n = copies(d.doc);
+    const n = copies(d.doc, d.tokens.length);
     for (let c = 0; c < n; c++) {
       const bucket = buckets[Math.floor(unit(shuffle.seed, 'bucket', d.doc.id, c) * shuffle.buckets)] as Bucket;
       // The parts' buffer is dropped after this loop, so keep a copy of the span.

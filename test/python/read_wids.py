@@ -1,0 +1,61 @@
+"""Read a corpusflow release with `wids.ShardListDataset` on its index.wids.json, by sample index.
+
+Usage: python read_wids.py <release_dir> <cache_dir>
+Reads every sample by its global index in a scrambled order (as a resumed or shuffled training
+job does), and prints one JSON object: the dataset length, each index's shard and key, and for
+each document id its token pieces as (doc_token_start, tokens), so the caller can rebuild and
+detokenize each document.
+
+wids 0.1.11 imports `torch.distributed` and subclasses `torch.utils.data.Dataset` at import time,
+and the only torch on PyPI for Linux is the CUDA build, which does not import without several GB
+of NVIDIA libraries (docs/shards.md). When no torch is installed, these three names are given the
+meaning they have in a single process: two generic base classes and "not distributed". Every
+line that opens, indexes and decodes the shards is wids's own.
+"""
+import importlib.util
+import json
+import random
+import sys
+import types
+import typing
+
+if importlib.util.find_spec("torch") is None:
+    T = typing.TypeVar("T")
+    torch = types.ModuleType("torch")
+    distributed = types.ModuleType("torch.distributed")
+    distributed.is_initialized = lambda: False
+    utils = types.ModuleType("torch.utils")
+    data = types.ModuleType("torch.utils.data")
+
+    class Dataset(typing.Generic[T]):
+        pass
+
+    class Sampler(typing.Generic[T]):
+        pass
+
+    data.Dataset, data.Sampler = Dataset, Sampler
+    torch.distributed, torch.utils, utils.data = distributed, utils, data
+    sys.modules.update({"torch": torch, "torch.distributed": distributed, "torch.utils": utils, "torch.utils.data": data})
+
+import wids  # noqa: E402
+from wids.wids_decode import decode_basic  # noqa: E402
+
+release = sys.argv[1]
+# decode_basic decodes .npy and .json; wids's default also imports Pillow, for images we do not have.
+# wids copies each shard into its cache (and locks it there) before opening it: a folder of the caller's.
+ds = wids.ShardListDataset(f"{release}/index.wids.json", transformations=[decode_basic], cache_dir=sys.argv[2])
+order = list(range(len(ds)))
+random.Random(0).shuffle(order)
+samples = {}
+docs = {}
+for i in order:
+    sample = ds[i]
+    meta = sample[".json"]
+    tokens = sample[".tokens.npy"].tolist()
+    samples[i] = {"shard": sample["__shard__"], "key": sample["__key__"], "sample": meta["sample"], "dtype": str(sample[".tokens.npy"].dtype)}
+    for d in meta["docs"]:
+        start, end = d["range"]
+        docs.setdefault(d["id"], []).append([i, d["doc_token_start"], tokens[start:end]])
+# Pieces in sample order, whatever order they were read in.
+print(json.dumps({"len": len(ds), "samples": [samples[i] for i in range(len(ds))],
+                  "docs": {k: [[s, p] for _, s, p in sorted(v)] for k, v in docs.items()}}))
