@@ -9,9 +9,10 @@ PYTHON ?= python3
 # What tests, the demo and benches are told about the tools above.
 RUN_ENV := CORPUSFLOW_TEMPORAL_BIN=$(TOOLS)/temporal \
            CORPUSFLOW_S3_SERVER_BIN=$(TOOLS)/versitygw \
-           CORPUSFLOW_PYTHON=$(CURDIR)/.venv/bin/python
+           CORPUSFLOW_PYTHON=$(CURDIR)/.venv/bin/python \
+           CORPUSFLOW_WIDS_PYTHON=$(CURDIR)/.venv-wids/bin/python
 
-.PHONY: all deps tools venv venv-bench s3-server chromium build test demo bench bench-name clean
+.PHONY: all deps tools venv venv-wids venv-bench s3-server chromium build test demo bench bench-name clean
 all: build
 
 # Node packages exactly as locked; redone only when package-lock.json changes. Registries
@@ -43,6 +44,13 @@ venv .venv: .venv/.stamp
 	.venv/bin/pip install -r requirements-test.txt
 	touch $@
 
+# Python with torch for the wids reader test only (why in requirements-wids.txt).
+venv-wids .venv-wids: .venv-wids/.stamp
+.venv-wids/.stamp: requirements-wids.txt
+	$(PYTHON) -m venv .venv-wids
+	.venv-wids/bin/pip install -r requirements-wids.txt
+	touch $@
+
 # Python for benches only (datatrove, HF tokenizers): heavy, so kept out of the test venv.
 venv-bench .venv-bench: .venv-bench/.stamp
 .venv-bench/.stamp: requirements-bench.txt
@@ -65,7 +73,7 @@ build: deps
 # All tests, one file at a time (they start servers). Node 20 does not expand globs itself,
 # so the files are listed here (after build, since `=` expands late); none found is an error.
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
-test: deps tools s3-server venv chromium build
+test: deps tools s3-server venv venv-wids chromium build
 	@test -n "$(TEST_FILES)" || { echo 'no compiled tests under dist/test'; exit 1; }
 	$(RUN_ENV) node --test --test-concurrency=1 $(TEST_FILES)
 

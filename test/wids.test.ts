@@ -15,7 +15,8 @@ import { datasetUri, stageDir } from '../src/run/paths.js';
 import { storageFor } from '../src/storage/index.js';
 import { QUICKSTART, ROOT, request, tempDir } from './helpers/pipelines.js';
 
-const python = process.env.CORPUSFLOW_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
+// The venv with torch, which wids imports (requirements-wids.txt).
+const python = process.env.CORPUSFLOW_WIDS_PYTHON ?? join(ROOT, '.venv-wids', 'bin', 'python');
 const WET_URL = 'http://0pointer.de/photos/?gallery=Australia&photo=496';
 
 interface WidsReport {

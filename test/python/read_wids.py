@@ -6,39 +6,14 @@ job does), and prints one JSON object: the dataset length, each index's shard an
 each document id its token pieces as (doc_token_start, tokens), so the caller can rebuild and
 detokenize each document.
 
-wids 0.1.11 imports `torch.distributed` and subclasses `torch.utils.data.Dataset` at import time,
-and the only torch on PyPI for Linux is the CUDA build, which does not import without several GB
-of NVIDIA libraries (docs/shards.md). When no torch is installed, these three names are given the
-meaning they have in a single process: two generic base classes and "not distributed". Every
-line that opens, indexes and decodes the shards is wids's own.
+Runs in the venv with torch (requirements-wids.txt): wids imports torch.distributed.
 """
-import importlib.util
 import json
 import random
 import sys
-import types
-import typing
 
-if importlib.util.find_spec("torch") is None:
-    T = typing.TypeVar("T")
-    torch = types.ModuleType("torch")
-    distributed = types.ModuleType("torch.distributed")
-    distributed.is_initialized = lambda: False
-    utils = types.ModuleType("torch.utils")
-    data = types.ModuleType("torch.utils.data")
-
-    class Dataset(typing.Generic[T]):
-        pass
-
-    class Sampler(typing.Generic[T]):
-        pass
-
-    data.Dataset, data.Sampler = Dataset, Sampler
-    torch.distributed, torch.utils, utils.data = distributed, utils, data
-    sys.modules.update({"torch": torch, "torch.distributed": distributed, "torch.utils": utils, "torch.utils.data": data})
-
-import wids  # noqa: E402
-from wids.wids_decode import decode_basic  # noqa: E402
+import wids
+from wids.wids_decode import decode_basic
 
 release = sys.argv[1]
 # decode_basic decodes .npy and .json; wids's default also imports Pillow, for images we do not have.
