@@ -19,6 +19,12 @@ export const PipelineSpec = z
     description: z.string().default(''),
     /** Seed for every seeded choice in the run. */
     seed: z.number().int().nonnegative().default(0),
+    /**
+     * A task writes its documents as parts of about this many bytes of text (UTF-8), each a checkpoint
+     * a retried task resumes after: a task's memory is bounded by this, not by its input. 64 MiB
+     * keeps a part to seconds of work per stage and a task thread near 300 MB (docs/performance.md).
+     */
+    part_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
     stages: z.array(StageConfig).min(2),
   })
   .superRefine((spec, ctx) => {
