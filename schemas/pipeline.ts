@@ -24,7 +24,7 @@ export const PipelineSpec = z
      * a retried task resumes after: a task's memory is bounded by this, not by its input. 64 MiB
      * keeps a part to seconds of work per stage and a task thread near 300 MB (docs/performance.md).
      */
-    part_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+    part_bytes: z.number().int().min(1024).default(32 * 1024 * 1024),
     stages: z.array(StageConfig).min(2),
   })
   .superRefine((spec, ctx) => {
