@@ -21,5 +21,4 @@ const plan = await createRun({ run_id: 'task-rss', pipeline, base_dir: '/', out 
 const tasks = await planPhase(plan.work_dir, 0, 'read');
 if (tasks !== 1) throw new Error(`expected one ingest task, planned ${tasks}`);
 const result = await executeTask({ work_dir: plan.work_dir, stage_index: 0, phase: 'read', task_index: 0 });
-const text = result.outputs.length;
-process.stdout.write(`${JSON.stringify({ peak_rss_mb: process.resourceUsage().maxRSS / 1024, parts: text, docs_out: result.docs_out })}\n`);
+process.stdout.write(`${JSON.stringify({ peak_rss_mb: process.resourceUsage().maxRSS / 1024, parts: result.outputs.length, docs_out: result.docs_out })}\n`);
