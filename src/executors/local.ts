@@ -1,7 +1,6 @@
 import type { RunSummary, StageProgress, TaskResult } from '../../schemas/run.js';
 import { buildCatalog } from '../provenance/catalog.js';
 import { publishRelease } from '../release/publish.js';
-import { storedCheckpoint } from '../run/execute.js';
 import { createRun, finalizeStage, planPhase, type RunRequest } from '../run/plan.js';
 import { summarizeRun } from '../run/summary.js';
 import { TaskPool } from './pool.js';
@@ -32,11 +31,10 @@ export async function runLocal(req: RunRequest, opts: LocalOptions = {}): Promis
           opts.onProgress?.({ ...progress });
         };
         await Promise.all(
-          Array.from({ length: total }, async (_, task_index) => {
-            const ref = { work_dir: plan.work_dir, stage_index: stage.index, phase, task_index };
+          Array.from({ length: total }, (_, task_index) =>
             // A task a killed run left half done continues after its last checkpoint.
-            return pool.run(ref, { resume: await storedCheckpoint(ref) }).then(done);
-          }),
+            pool.run({ work_dir: plan.work_dir, stage_index: stage.index, phase, task_index }, { resume: 'stored' }).then(done),
+          ),
         );
       }
       await finalizeStage(plan.work_dir, stage.index);

@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { TaskProgress, TaskResult, type Checkpoint, type TaskRef } from '../../schemas/run.js';
 
 export interface RunOptions {
-  /** Continue after this checkpoint of an earlier attempt, once its objects verify. */
-  resume?: Checkpoint | null;
+  /** Continue after this checkpoint of an earlier attempt (`stored`: the task's stored one), once its objects verify. */
+  resume?: Checkpoint | 'stored' | null;
   onProgress?: (p: TaskProgress) => void;
 }
 

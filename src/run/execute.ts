@@ -36,8 +36,11 @@ export async function loadResults(dir: string, phase: string): Promise<TaskResul
 }
 
 export interface TaskOptions {
-  /** A checkpoint of an earlier attempt of this task: continued after once its objects verify. */
-  resume?: Checkpoint | null;
+  /**
+   * A checkpoint of an earlier attempt of this task (from a Temporal heartbeat), or `stored`: the one
+   * a killed run left in storage (local executor). Continued after once its objects verify.
+   */
+  resume?: Checkpoint | 'stored' | null;
   /** Progress every few thousand records and at each checkpoint (Temporal heartbeats carry it). */
   onProgress?: (p: TaskProgress) => void;
 }
@@ -69,7 +72,8 @@ export async function executeTask(ref: TaskRef, opts: TaskOptions = {}): Promise
     tally.provenance = await fragment.write(storageFor, dir, ref.task_index);
   } else {
     const address = { dir, phase: ref.phase, task: ref.task_index, stage: def.name, budget: plan.pipeline.part_bytes };
-    const out = new TaskOutput(address, fragment, await usableCheckpoint(opts.resume), opts.onProgress);
+    const from = opts.resume === 'stored' ? await storedCheckpoint(ref) : opts.resume;
+    const out = new TaskOutput(address, fragment, await usableCheckpoint(from), opts.onProgress);
     if (def.kind === 'source') await runSource(def, config, plan, spec, out, fragment);
     else await runMap(def, config, spec, out, fragment);
     tally = await out.finish();
