@@ -49,8 +49,7 @@ export interface TaskAddress {
  */
 export class TaskOutput {
   readonly tally: Tally;
-  /** Input records (source) or rows (map) consumed; a resumed task skips this many first. */
-  position: number;
+  private consumed: number;
   private bytesIn: number;
   private seq: number;
   private readonly resumedFrom: number;
@@ -70,19 +69,24 @@ export class TaskOutput {
       const { seq: _seq, position: _position, bytes_in: _bytes, ...counts } = from;
       Object.assign(this.tally, structuredClone(counts));
     }
-    this.position = from?.position ?? 0;
+    this.consumed = from?.position ?? 0;
     this.bytesIn = from?.bytes_in ?? 0;
     this.seq = from?.seq ?? 0;
     this.resumedFrom = this.seq;
     this.last = from;
   }
 
+  /** Input records (source) or rows (map) consumed; a resumed task skips this many first. */
+  get position(): number {
+    return this.consumed;
+  }
+
   /** One input record or row consumed; `text` is the document text read, if any. */
   read(text: string): void {
-    this.position++;
+    this.consumed++;
     this.tally.docs_in++;
     this.bytesIn += Buffer.byteLength(text);
-    if (this.position % PROGRESS_EVERY === 0) this.onProgress(this.progress());
+    if (this.consumed % PROGRESS_EVERY === 0) this.onProgress(this.progress());
   }
 
   keep(doc: Document): void {
@@ -103,7 +107,7 @@ export class TaskOutput {
     if (this.buffered < this.at.budget) return;
     await this.commit(false);
     const { stats: _stats, ...counts } = this.tally;
-    this.last = structuredClone({ seq: this.seq, position: this.position, bytes_in: this.bytesIn, ...counts });
+    this.last = structuredClone({ seq: this.seq, position: this.consumed, bytes_in: this.bytesIn, ...counts });
     const uri = checkpointUri(this.at.dir, this.at.phase, this.at.task);
     await storageFor(uri).write(uri, JSON.stringify(this.last));
     this.onProgress(this.progress());
