@@ -19,6 +19,13 @@ export const PipelineSpec = z
     description: z.string().default(''),
     /** Seed for every seeded choice in the run. */
     seed: z.number().int().nonnegative().default(0),
+    /**
+     * A task writes its documents as parts of about this many bytes of text (UTF-8), each a checkpoint
+     * a retried task resumes after: a task's memory is bounded by this, not by its input. At 32 MiB a
+     * part is seconds of work per stage and the e2e run peaks near 1 GB; 8 MiB halves that for about
+     * 5% more CPU (docs/performance.md, Memory).
+     */
+    part_bytes: z.number().int().min(1024).default(32 * 1024 * 1024),
     stages: z.array(StageConfig).min(2),
   })
   .superRefine((spec, ctx) => {

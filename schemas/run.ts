@@ -103,6 +103,43 @@ export const TaskResult = z.object({
 });
 export type TaskResult = z.infer<typeof TaskResult>;
 
+/**
+ * What a task has committed so far: every part, rejected part and provenance fragment written up to
+ * `position` (input records or rows consumed), with the tallies at that point. Stored as
+ * <stage dir>/<phase>/checkpoints/<task>.json and carried in Temporal heartbeats; a retried task
+ * whose checkpoint still verifies (size + SHA-256 of each object) continues after `position`.
+ */
+export const Checkpoint = z.object({
+  /** Checkpoints committed; the next one's objects are numbered this. */
+  seq: z.number().int().positive(),
+  position: z.number().int().nonnegative(),
+  /** UTF-8 bytes of document text read up to `position`. */
+  bytes_in: z.number().int().nonnegative(),
+  docs_in: TaskResult.shape.docs_in,
+  docs_out: TaskResult.shape.docs_out,
+  modified: TaskResult.shape.modified,
+  dropped: TaskResult.shape.dropped,
+  bad_records: TaskResult.shape.bad_records,
+  errors: TaskResult.shape.errors,
+  outputs: TaskResult.shape.outputs,
+  rejected: TaskResult.shape.rejected,
+  provenance: z.array(PartInfo),
+});
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+/** A running task's progress: what its Temporal heartbeats carry. */
+export const TaskProgress = z.object({
+  docs_in: z.number().int().nonnegative(),
+  docs_out: z.number().int().nonnegative(),
+  /** UTF-8 bytes of document text read. */
+  bytes_in: z.number().int().nonnegative(),
+  checkpoints: z.number().int().nonnegative(),
+  /** Checkpoints this attempt found verified and skipped; 0 when it started from the beginning. */
+  resumed_from: z.number().int().nonnegative(),
+  checkpoint: Checkpoint.nullable(),
+});
+export type TaskProgress = z.infer<typeof TaskProgress>;
+
 /** <stage dir>/_dataset.json: what a stage produced, and how. */
 export const DatasetManifest = z.object({
   schema_version: z.literal(1),

@@ -1,7 +1,7 @@
-import { heartbeat } from '@temporalio/activity';
+import { asyncLocalStorage, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RetryPolicy } from '../schemas/retry-policy.js';
-import type { RunSummary, TaskRef } from '../schemas/run.js';
+import { TaskProgress, type RunSummary, type TaskRef } from '../schemas/run.js';
 import type { TaskPool } from '../src/executors/pool.js';
 import { buildCatalog } from '../src/provenance/catalog.js';
 import { publishRelease } from '../src/release/publish.js';
@@ -60,10 +60,21 @@ export function createActivities(pool: TaskPool) {
       return nonRetryableOnConfigError(() => planPhase(input.work_dir, input.stage_index, input.phase));
     },
 
+    /**
+     * Heartbeats carry the task's progress and its last checkpoint. A retry (worker killed, task
+     * failed) gets the last heartbeat the server kept and continues after that checkpoint, once the
+     * objects it names still verify, instead of starting over.
+     */
     async runTask(ref: TaskRef): Promise<{ docs_in: number; docs_out: number }> {
-      const beat = setInterval(() => heartbeat({ task: ref.task_index }), 1000);
+      // The activity's context holds what the server kept of the last attempt's heartbeats (none
+      // when the activity is called directly, as the security tests do).
+      const previous = TaskProgress.safeParse(asyncLocalStorage.getStore()?.info.heartbeatDetails);
+      const resume = previous.success ? previous.data.checkpoint : null;
+      let latest: TaskProgress | null = previous.success ? previous.data : null;
+      // A retry's first heartbeats repeat the checkpoint it resumes from, so a second kill loses nothing.
+      const beat = setInterval(() => heartbeat(latest), 1000);
       try {
-        const r = await nonRetryableOnConfigError(() => pool.run(ref));
+        const r = await nonRetryableOnConfigError(() => pool.run(ref, { resume, onProgress: (p) => (latest = p) }));
         return { docs_in: r.docs_in, docs_out: r.docs_out };
       } finally {
         clearInterval(beat);

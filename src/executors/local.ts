@@ -32,7 +32,8 @@ export async function runLocal(req: RunRequest, opts: LocalOptions = {}): Promis
         };
         await Promise.all(
           Array.from({ length: total }, (_, task_index) =>
-            pool.run({ work_dir: plan.work_dir, stage_index: stage.index, phase, task_index }).then(done),
+            // A task a killed run left half done continues after its last checkpoint.
+            pool.run({ work_dir: plan.work_dir, stage_index: stage.index, phase, task_index }, { resume: 'stored' }).then(done),
           ),
         );
       }

@@ -1,9 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { TaskResult, type TaskRef } from '../../schemas/run.js';
+import { TaskProgress, TaskResult, type Checkpoint, type TaskRef } from '../../schemas/run.js';
+
+export interface RunOptions {
+  /** Continue after this checkpoint of an earlier attempt (`stored`: the task's stored one), once its objects verify. */
+  resume?: Checkpoint | 'stored' | null;
+  onProgress?: (p: TaskProgress) => void;
+}
 
 interface Pending {
   ref: TaskRef;
+  opts: RunOptions;
   resolve: (r: TaskResult) => void;
   reject: (e: Error) => void;
 }
@@ -47,8 +54,12 @@ export class TaskPool {
 
   private spawn(): void {
     const worker = new Worker(new URL('./task-thread.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: taskMemoryMb() } });
-    worker.on('message', (msg: { id: number; result?: unknown; error?: { name: string; message: string; stack?: string } }) => {
+    worker.on('message', (msg: { id: number; result?: unknown; progress?: unknown; error?: { name: string; message: string; stack?: string } }) => {
       const job = this.running.get(worker);
+      if (msg.progress !== undefined) {
+        if (job?.id === msg.id) job.opts.onProgress?.(TaskProgress.parse(msg.progress));
+        return;
+      }
       this.running.delete(worker);
       this.idle.push(worker);
       if (job) {
@@ -72,9 +83,9 @@ export class TaskPool {
     this.idle.push(worker);
   }
 
-  run(ref: TaskRef): Promise<TaskResult> {
+  run(ref: TaskRef, opts: RunOptions = {}): Promise<TaskResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ ref, resolve, reject });
+      this.queue.push({ ref, opts, resolve, reject });
       this.dispatch();
     });
   }
@@ -84,7 +95,7 @@ export class TaskPool {
       const worker = this.idle.pop() as Worker;
       const job = { ...(this.queue.shift() as Pending), id: this.nextId++ };
       this.running.set(worker, job);
-      worker.postMessage({ id: job.id, ref: job.ref });
+      worker.postMessage({ id: job.id, ref: job.ref, resume: job.opts.resume ?? null });
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Document } from '../../schemas/document.js';
 import type { PartInfo } from '../../schemas/run.js';
 import type { Storage } from '../storage/types.js';
-import { readParquet, writeParquet, type Columns, type Row } from './parquet.js';
+import { readParquet, streamParquet, writeParquet, type Columns, type Row } from './parquet.js';
 
 /** A part's columns: the document flattened, annotations as one JSON column. */
 export const DOCUMENT_COLUMNS = {
@@ -58,4 +58,9 @@ export function writeDocuments(storage: Storage, uri: string, docs: Iterable<Doc
 
 export async function readDocuments(storage: Storage, uri: string): Promise<Document[]> {
   return (await readParquet(storage, uri)).map(documentFromRow);
+}
+
+/** The documents of a part in order, after the first `skip`, read a chunk at a time. */
+export async function* streamDocuments(storage: Storage, uri: string, skip = 0): AsyncGenerator<Document> {
+  for await (const row of streamParquet(storage, uri, skip)) yield documentFromRow(row);
 }

@@ -12,14 +12,17 @@ export type Columns = Readonly<Record<string, ColumnType>>;
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
 
+let instance: Promise<DuckDBInstance> | undefined;
 let connection: Promise<DuckDBConnection> | undefined;
 
 /** One in-memory DuckDB per thread, single-threaded so Parquet bytes do not depend on scheduling. */
+function duckInstance(): Promise<DuckDBInstance> {
+  instance ??= DuckDBInstance.create(':memory:', { threads: '1', preserve_insertion_order: 'true' });
+  return instance;
+}
+
 export function duck(): Promise<DuckDBConnection> {
-  connection ??= (async () => {
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1', preserve_insertion_order: 'true' });
-    return instance.connect();
-  })();
+  connection ??= duckInstance().then((db) => db.connect());
   return connection;
 }
 
@@ -76,14 +79,42 @@ function appendCell(appender: Appender, type: ColumnType, value: Cell, column: s
   }
 }
 
+function jsRow(row: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' ? Number(v) : (v as Cell);
+  return out;
+}
+
+/**
+ * The rows of a Parquet object in file order, one DuckDB chunk (2,048 rows) at a time, after the
+ * first `skip`: a reader holds one chunk, never the whole object.
+ */
+export async function* streamParquet(storage: Storage, uri: string, skip = 0): AsyncGenerator<Row> {
+  const file = await storage.localPath(uri);
+  // Its own connection: a query on the shared one (the part this task is writing) would end the stream.
+  const conn = await (await duckInstance()).connect();
+  try {
+    const result = await conn.stream(`SELECT * FROM read_parquet(${sqlString(file)})`);
+    const names = result.columnNames();
+    let left = skip;
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      if (left >= chunk.rowCount) {
+        left -= chunk.rowCount;
+        continue;
+      }
+      const rows = chunk.getRowObjects(names);
+      for (let i = left; i < rows.length; i++) yield jsRow(rows[i] as Record<string, unknown>);
+      left = 0;
+    }
+  } finally {
+    conn.closeSync();
+  }
+}
+
 /** Read every row of a Parquet object, BIGINTs as numbers. */
 export async function readParquet(storage: Storage, uri: string): Promise<Row[]> {
   const conn = await duck();
   const file = await storage.localPath(uri);
   const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(file)})`);
-  return reader.getRowObjectsJS().map((row) => {
-    const out: Row = {};
-    for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' ? Number(v) : (v as Cell);
-    return out;
-  });
+  return reader.getRowObjectsJS().map(jsRow);
 }

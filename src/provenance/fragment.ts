@@ -8,8 +8,9 @@ import type { Storage } from '../storage/types.js';
 type Table = keyof typeof PROVENANCE_TABLES;
 
 /**
- * The provenance rows of one task, written as Parquet fragments when the task ends. Tasks never
- * open the catalog: DuckDB allows one writer per file, so the catalog step loads all fragments.
+ * The provenance rows of one task, written as Parquet fragments at each of its checkpoints and when
+ * it ends. Tasks never open the catalog: DuckDB allows one writer per file, so the catalog step
+ * loads all fragments.
  */
 export class Fragment {
   private readonly rows = new Map<Table, Row[]>();
@@ -28,13 +29,17 @@ export class Fragment {
     rows.push(row);
   }
 
-  /** Write one fragment per table that has rows; their checksums let a resumed run trust them. */
-  async write(storage: (uri: string) => Storage, stageDir: string, taskIndex: number): Promise<PartInfo[]> {
+  /**
+   * Write the rows gathered since the last call, one fragment per table that has any, numbered by
+   * the task's checkpoint; their checksums let a resumed task or run trust them.
+   */
+  async write(storage: (uri: string) => Storage, stageDir: string, taskIndex: number, seq = 0): Promise<PartInfo[]> {
     const written: PartInfo[] = [];
     for (const [table, rows] of this.rows) {
-      const uri = fragmentUri(stageDir, table, this.base.phase, taskIndex);
+      const uri = fragmentUri(stageDir, table, this.base.phase, taskIndex, seq);
       written.push(await writeParquet(storage(uri), uri, PROVENANCE_TABLES[table], rows));
     }
+    this.rows.clear();
     return written;
   }
 }

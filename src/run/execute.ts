@@ -1,15 +1,15 @@
 import type { Document } from '../../schemas/document.js';
 import type { StageConfig } from '../../schemas/pipeline.js';
-import { RunPlan, TaskResult, TaskSpec, type PartInfo, type TaskRef } from '../../schemas/run.js';
+import { Checkpoint, RunPlan, TaskResult, TaskSpec, type TaskProgress, type TaskRef } from '../../schemas/run.js';
 import { stageDefinition } from '../../stages/index.js';
 import { sha256Hex } from '../hash.js';
-import { documentRow, readDocuments, REJECTED_COLUMNS, writeDocuments } from '../parts/documents.js';
-import { writeParquet, type Row } from '../parts/parquet.js';
+import { streamDocuments } from '../parts/documents.js';
 import { Fragment } from '../provenance/fragment.js';
 import type { GlobalStage, MapStage, SourceStage } from '../stage.js';
 import { redact } from '../secrets.js';
 import { readJson, storageFor } from '../storage/index.js';
-import { partUri, planUri, rejectedUri, resultUri, stageDir, tasksUri } from './paths.js';
+import { emptyTally, TaskOutput, usableCheckpoint, verified, type Tally } from './checkpoint.js';
+import { checkpointUri, planUri, resultUri, stageDir, tasksUri } from './paths.js';
 
 const MAX_REPORTED_ERRORS = 20;
 const plans = new Map<string, Promise<RunPlan>>();
@@ -35,17 +35,14 @@ export async function loadResults(dir: string, phase: string): Promise<TaskResul
   return Promise.all(Array.from({ length: count }, async (_, i) => TaskResult.parse(await readJson(resultUri(dir, phase, i)))));
 }
 
-/** Mutable tallies of one task, turned into its TaskResult at the end. */
-interface Tally {
-  docs_in: number;
-  docs_out: number;
-  modified: number;
-  dropped: Record<string, number>;
-  bad_records: number;
-  errors: TaskResult['errors'];
-  outputs: PartInfo[];
-  rejected: PartInfo[];
-  stats: Record<string, unknown>;
+export interface TaskOptions {
+  /**
+   * A checkpoint of an earlier attempt of this task (from a Temporal heartbeat), or `stored`: the one
+   * a killed run left in storage (local executor). Continued after once its objects verify.
+   */
+  resume?: Checkpoint | 'stored' | null;
+  /** Progress every few thousand records and at each checkpoint (Temporal heartbeats carry it). */
+  onProgress?: (p: TaskProgress) => void;
 }
 
 /**
@@ -53,7 +50,7 @@ interface Tally {
  * Temporal activities. Idempotent: outputs go to paths derived from the task's address, and a
  * task whose result is already stored returns it without running again.
  */
-export async function executeTask(ref: TaskRef): Promise<TaskResult> {
+export async function executeTask(ref: TaskRef, opts: TaskOptions = {}): Promise<TaskResult> {
   const started = performance.now();
   const plan = await loadPlan(ref.work_dir);
   const dir = stageDir(plan, ref.stage_index);
@@ -68,24 +65,38 @@ export async function executeTask(ref: TaskRef): Promise<TaskResult> {
 
   const def = stageDefinition(config.stage);
   const fragment = new Fragment({ run_id: plan.run_id, stage: def.name, stage_version: def.version, phase: ref.phase });
-  const tally: Tally = { docs_in: 0, docs_out: 0, modified: 0, dropped: {}, bad_records: 0, errors: [], outputs: [], rejected: [], stats: {} };
-
-  if (def.kind === 'source') await runSource(def, config, plan, spec, dir, ref.task_index, fragment, tally);
-  else if (def.kind === 'map') await runMap(def, config, spec, dir, ref.task_index, fragment, tally);
-  else await runPhase(def, config, plan, spec, dir, ref, fragment, tally);
-
-  const provenance = await fragment.write(storageFor, dir, ref.task_index);
+  let tally: Tally;
+  if (def.kind === 'global') {
+    tally = emptyTally();
+    await runPhase(def, config, plan, spec, dir, ref, fragment, tally);
+    tally.provenance = await fragment.write(storageFor, dir, ref.task_index);
+  } else {
+    const address = { dir, phase: ref.phase, task: ref.task_index, stage: def.name, budget: plan.pipeline.part_bytes };
+    const from = opts.resume === 'stored' ? await storedCheckpoint(ref) : opts.resume;
+    const out = new TaskOutput(address, fragment, await usableCheckpoint(from), opts.onProgress);
+    if (def.kind === 'source') await runSource(def, config, plan, spec, out, fragment);
+    else await runMap(def, config, spec, out, fragment);
+    tally = await out.finish();
+  }
   const result: TaskResult = {
     stage: def.name,
     phase: ref.phase,
     task_index: ref.task_index,
     ...tally,
-    provenance,
     seconds: Math.round(performance.now() - started) / 1000,
   };
   // The result is written last: it marks the task done for a resumed run.
   await storageFor(resultAt).write(resultAt, JSON.stringify(result));
   return result;
+}
+
+/** The checkpoint a killed attempt of this task left in storage, if any (unverified). */
+export async function storedCheckpoint(ref: TaskRef): Promise<Checkpoint | null> {
+  const plan = await loadPlan(ref.work_dir);
+  const uri = checkpointUri(stageDir(plan, ref.stage_index), ref.phase, ref.task_index);
+  if (!(await storageFor(uri).exists(uri))) return null;
+  const parsed = Checkpoint.safeParse(await readJson(uri).catch(() => null));
+  return parsed.success ? parsed.data : null;
 }
 
 /**
@@ -98,11 +109,7 @@ async function committedResult(resultAt: string): Promise<TaskResult | null> {
   const parsed = TaskResult.safeParse(await readJson(resultAt).catch(() => null));
   if (!parsed.success) return null;
   const result = parsed.data;
-  for (const part of [...result.outputs, ...result.rejected, ...result.provenance]) {
-    const bytes = await storageFor(part.uri).read(part.uri).catch(() => null);
-    if (!bytes || bytes.length !== part.bytes || sha256Hex(bytes) !== part.sha256) return null;
-  }
-  return result;
+  return (await verified([...result.outputs, ...result.rejected, ...result.provenance])) ? result : null;
 }
 
 function domainOf(url: string | null): string | null {
@@ -115,18 +122,25 @@ function domainOf(url: string | null): string | null {
 }
 
 async function runSource(
-  def: SourceStage<StageConfig>, config: StageConfig, plan: RunPlan, spec: TaskSpec, dir: string, task: number, fragment: Fragment, tally: Tally,
+  def: SourceStage<StageConfig>, config: StageConfig, plan: RunPlan, spec: TaskSpec, out: TaskOutput, fragment: Fragment,
 ): Promise<void> {
   if (spec.kind !== 'read') throw new Error(`${def.name} tasks read input files`);
   const { range } = spec;
   const bytes = range ? await storageFor(spec.uri).readRange(spec.uri, range.read_start, range.read_end) : await storageFor(spec.uri).read(spec.uri);
   // Unreadable records are numbered per offset, so their ids do not depend on how a file was sliced.
   const badAt = new Map<number, number>();
-  const docs: Document[] = [];
-  const rejected: Row[] = [];
   const license = config.stage === 'ingest' ? (config.inputs[spec.input_index]?.license ?? null) : null;
+  const { tally } = out;
+  // Records before a resumed checkpoint are parsed again but neither written nor recorded; only
+  // their bad-record numbering is replayed, so the ids after the checkpoint come out the same.
+  let skip = out.position;
   for await (const item of def.read(spec, bytes, config, { plan, storage: storageFor })) {
-    tally.docs_in++;
+    if (skip > 0) {
+      skip--;
+      if (item.kind === 'bad') badAt.set(item.offset, (badAt.get(item.offset) ?? 0) + 1);
+      continue;
+    }
+    out.read(item.kind === 'bad' ? '' : item.doc.text);
     if (item.kind !== 'bad') {
       const { doc } = item;
       fragment.row('documents', {
@@ -134,17 +148,13 @@ async function runSource(
         domain: domainOf(doc.url), fetch_date: doc.source.fetch_date, license: doc.source.license, status: 'ok', text_bytes: Buffer.byteLength(doc.text),
         content_type: item.record?.content_type ?? null, http_status: item.record?.http_status ?? null,
       });
-      if (item.kind === 'drop') {
-        drop(tally, fragment, rejected, doc, item.reason, item.detail, def.name);
-        continue;
+      if (item.kind === 'drop') out.drop(doc, item.reason, item.detail);
+      else if (doc.text.trim() === '') out.drop(doc, 'empty_text', {});
+      else {
+        fragment.event(doc.id, 'keep', null, {});
+        out.keep(doc);
       }
-      if (doc.text.trim() === '') {
-        drop(tally, fragment, rejected, doc, 'empty_text', {}, def.name);
-        continue;
-      }
-      fragment.event(doc.id, 'keep', null, {});
-      docs.push(doc);
-      tally.docs_out++;
+      await out.next();
       continue;
     }
     // An unreadable record still gets an id, a documents row and an event: nothing disappears silently.
@@ -158,12 +168,11 @@ async function runSource(
       domain: domainOf(item.url), fetch_date: null, license, status: 'bad', text_bytes: null, content_type: null, http_status: null,
     });
     const doc: Document = { id, text: '', url: item.url, source: { uri: spec.uri, offset: item.offset, record_id: item.record_id, fetch_date: null, license }, meta: {} };
-    drop(tally, fragment, rejected, doc, item.reason, detail, def.name);
+    out.drop(doc, item.reason, detail);
     tally.bad_records++;
     if (tally.errors.length < MAX_REPORTED_ERRORS) tally.errors.push({ uri: spec.uri, offset: item.offset, reason: item.reason, message });
+    await out.next();
   }
-  tally.outputs.push(await writeDocuments(storageFor(dir), partUri(dir, task), docs));
-  tally.rejected.push(await writeParquet(storageFor(dir), rejectedUri(dir, task), REJECTED_COLUMNS, rejected));
   // A slice of a file is its own source row (`uri#bytes=start-end`, checksum of those bytes), so a
   // split file's rows add up to the file and each can be checked with one range read.
   const owned = range ? bytes.subarray(range.start - range.read_start, range.end - range.read_start) : bytes;
@@ -173,39 +182,27 @@ async function runSource(
   tally.stats.sources = [source];
 }
 
-function drop(tally: Tally, fragment: Fragment, rejected: Row[], doc: Document, reason: string, detail: Record<string, unknown>, stage: string): void {
-  tally.dropped[reason] = (tally.dropped[reason] ?? 0) + 1;
-  fragment.event(doc.id, 'drop', reason, detail);
-  rejected.push({ ...documentRow(doc), stage, reason, detail: JSON.stringify(detail) });
-}
-
-async function runMap(
-  def: MapStage<StageConfig>, config: StageConfig, spec: TaskSpec, dir: string, task: number, fragment: Fragment, tally: Tally,
-): Promise<void> {
+async function runMap(def: MapStage<StageConfig>, config: StageConfig, spec: TaskSpec, out: TaskOutput, fragment: Fragment): Promise<void> {
   if (spec.kind !== 'part') throw new Error(`${def.name} tasks read one part`);
   const decide = await def.open(config);
-  const kept: Document[] = [];
-  const rejected: Row[] = [];
-  for (const doc of await readDocuments(storageFor(spec.part), spec.part)) {
-    tally.docs_in++;
+  for await (const doc of streamDocuments(storageFor(spec.part), spec.part, out.position)) {
+    out.read(doc.text);
     const outcome = await decide(doc);
     const annotated: Document = outcome.meta ? { ...doc, meta: { ...doc.meta, ...outcome.meta } } : doc;
     if (outcome.action === 'drop') {
       const stored = { ...annotated, ...(outcome.text === undefined ? {} : { text: outcome.text }), ...(outcome.url === undefined ? {} : { url: outcome.url }) };
-      drop(tally, fragment, rejected, stored, outcome.reason, outcome.detail ?? {}, def.name);
-      continue;
+      out.drop(stored, outcome.reason, outcome.detail ?? {});
+    } else {
+      if (outcome.action === 'modify') {
+        out.tally.modified++;
+        annotated.text = outcome.text;
+        if (outcome.url !== undefined) annotated.url = outcome.url;
+      }
+      fragment.event(doc.id, outcome.action, null, outcome.detail ?? {});
+      out.keep(annotated);
     }
-    if (outcome.action === 'modify') {
-      tally.modified++;
-      annotated.text = outcome.text;
-      if (outcome.url !== undefined) annotated.url = outcome.url;
-    }
-    fragment.event(doc.id, outcome.action, null, outcome.detail ?? {});
-    kept.push(annotated);
-    tally.docs_out++;
+    await out.next();
   }
-  tally.outputs.push(await writeDocuments(storageFor(dir), partUri(dir, task), kept));
-  tally.rejected.push(await writeParquet(storageFor(dir), rejectedUri(dir, task), REJECTED_COLUMNS, rejected));
 }
 
 async function runPhase(

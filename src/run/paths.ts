@@ -14,8 +14,11 @@ export function stageDir(plan: RunPlan, stageIndex: number): string {
 
 export const tasksUri = (dir: string, phase: string) => joinUri(dir, phase, 'tasks.json');
 export const resultUri = (dir: string, phase: string, task: number) => joinUri(dir, phase, 'results', `${pad(task, 5)}.json`);
-export const partUri = (dir: string, task: number) => joinUri(dir, 'parts', `part-${pad(task, 5)}.parquet`);
-export const rejectedUri = (dir: string, task: number) => joinUri(dir, 'rejected', `part-${pad(task, 5)}.parquet`);
-export const fragmentUri = (dir: string, table: string, phase: string, task: number) =>
-  joinUri(dir, 'provenance', table, `${phase}-${pad(task, 5)}.parquet`);
+/** A task's objects of checkpoint `seq`: the first keeps the task's plain name, later ones add `-<seq>`. */
+const numbered = (task: number, seq: number) => (seq === 0 ? pad(task, 5) : `${pad(task, 5)}-${pad(seq, 4)}`);
+export const partUri = (dir: string, task: number, seq = 0) => joinUri(dir, 'parts', `part-${numbered(task, seq)}.parquet`);
+export const rejectedUri = (dir: string, task: number, seq = 0) => joinUri(dir, 'rejected', `part-${numbered(task, seq)}.parquet`);
+export const fragmentUri = (dir: string, table: string, phase: string, task: number, seq = 0) =>
+  joinUri(dir, 'provenance', table, `${phase}-${numbered(task, seq)}.parquet`);
+export const checkpointUri = (dir: string, phase: string, task: number) => joinUri(dir, phase, 'checkpoints', `${pad(task, 5)}.json`);
 export const datasetUri = (dir: string) => joinUri(dir, '_dataset.json');
