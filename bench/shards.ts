@@ -187,7 +187,7 @@ async function run(python: string, work: string): Promise<void> {
     const passes: Record<string, Measured[]> = { ours: [], tiktoken: [], hf_cl100k: [], ours_no_cache: [], ours_llama3: [], hf_llama3: [] };
     for (let r = 0; r <= REPS; r++) {
       // Fresh encoders (load untimed): the piece cache starts cold in every pass.
-      const [a, b, c] = await interleavedPass(n, [ours(await tiktokenEncoding('cl100k_base', 1 << 15)), peerRunner('tiktoken'), peerRunner('hf_cl100k')]);
+      const [a, b, c] = await interleavedPass(n, [ours(await tiktokenEncoding('cl100k_base')), peerRunner('tiktoken'), peerRunner('hf_cl100k')]);
       const [d, e] = await interleavedPass(n, [ours(hfTokenizer(LLAMA3, { eos_token: LLAMA3_EOS })), peerRunner('hf_llama3')]);
       const [f] = await interleavedPass(n, [ours(await tiktokenEncoding('cl100k_base', 0))]);
       // Pass 0 warms up the JIT and the peers; it is printed but not counted.
