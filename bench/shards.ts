@@ -66,12 +66,12 @@ function tokenizePackWrite(tok: Tokenizer, texts: readonly string[], lo: number,
   const packer = new SequencePacker({ layout: 'packed', sample_tokens: SEQ_LEN, loss_mask: false });
   const tar = new TarWriter();
   const ids = new TokenBuffer();
-  const Dtype = tok.vocab_size <= 65536 ? Uint16Array : Uint32Array;
+  const dtype = tok.vocab_size <= 65536 ? 'uint16' : 'uint32';
   let sample = 0;
   let tokens = 0;
   const write = (s: { tokens: Uint32Array; docs: object[] }) => {
     const key = String(sample).padStart(9, '0');
-    tar.add(`${key}.tokens.npy`, npyBytes(Dtype.from(s.tokens)));
+    tar.add(`${key}.tokens.npy`, npyBytes(s.tokens, dtype));
     tar.add(`${key}.json`, Buffer.from(JSON.stringify({ sample: sample++, tokens: s.tokens.length, docs: s.docs })));
   };
   for (let i = lo; i < hi; i++) {
