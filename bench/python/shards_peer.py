@@ -69,6 +69,8 @@ def hf_from_tiktoken(ranks, pattern, specials):
     """The conversion transformers' TikTokenConverter does: every split of a token into two tokens is a merge, ordered by the merged token's rank."""
     spell = bytes_to_unicode()
     vocab = {"".join(spell[b] for b in tok): rank for tok, rank in ranks.items()}
+    # Special tokens keep tiktoken's ids (<|endoftext|> is 100257), as a DocumentTokenizer EOS must.
+    vocab.update(specials)
     merges = []
     for tok, rank in ranks.items():
         if len(tok) < 2:
@@ -84,13 +86,13 @@ def hf_from_tiktoken(ranks, pattern, specials):
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
     ])
     tok.decoder = decoders.ByteLevel()
-    tok.add_special_tokens(list(specials))
+    tok.add_special_tokens(sorted(specials, key=specials.get))
     return tok
 
 
 t0 = time.perf_counter()
 # Oniguruma reads tiktoken's possessive `{1,3}+` as "1-3 digits, repeated": drop the `+` so digits group in threes as in tiktoken.
-hf_cl100k = hf_from_tiktoken(cl100k["mergeable_ranks"], cl100k["pat_str"].replace("{1,3}+", "{1,3}"), sorted(cl100k["special_tokens"], key=cl100k["special_tokens"].get))
+hf_cl100k = hf_from_tiktoken(cl100k["mergeable_ranks"], cl100k["pat_str"].replace("{1,3}+", "{1,3}"), cl100k["special_tokens"])
 converted = f"{out_dir}/cl100k_base.tokenizer.json"
 hf_cl100k.save(converted)
 hf_cl100k = Tokenizer.from_file(converted)
