@@ -84,6 +84,11 @@ export class TokenBuffer {
     this.length += ids.length;
   }
 
+  /** Make room for `extra` more ids at once, so a buffer that will hold a whole part does not double its way there. */
+  reserve(extra: number): void {
+    if (this.length + extra > this.ids.length) this.grow(extra);
+  }
+
   /** Append ids[from, from + count) of an id array. */
   pushRange(ids: Uint32Array | Int32Array, from: number, count: number): void {
     if (this.length + count > this.ids.length) this.grow(count);

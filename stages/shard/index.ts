@@ -28,6 +28,8 @@ export const shard: GlobalStage<ShardConfig> = {
         const { bos, eos } = ctx.config;
         const docs = await readDocuments(ctx.storage(ctx.spec.part), ctx.spec.part);
         const ids = new TokenBuffer();
+        // cl100k_base averages ~4 characters per token on English web text; a shortfall just grows the buffer.
+        ids.reserve(Math.ceil(docs.reduce((n, d) => n + d.text.length, 0) / 4) + 2 * docs.length);
         const index: TokenizedDoc[] = [];
         for (const doc of docs) {
           const start = ids.length;
