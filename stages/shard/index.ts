@@ -29,6 +29,8 @@ export const shard: GlobalStage<ShardConfig> = {
         const { bos, eos } = ctx.config;
         const docs = await readDocuments(ctx.storage(ctx.spec.part), ctx.spec.part);
         const ids = new TokenBuffer();
+        // cl100k_base averages ~4 characters per token on English web text; a shortfall just grows the buffer.
+        ids.reserve(Math.ceil(docs.reduce((n, d) => n + d.text.length, 0) / 4) + 2 * docs.length);
         const index: TokenizedDoc[] = [];
         for (const doc of docs) {
           const start = ids.length;
@@ -63,7 +65,7 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<PhaseOutput> {
   if (ctx.spec.kind !== 'reduce') throw new Error('pack is a reduce');
   const { seq_len, layout, loss_mask, shard_bytes } = ctx.config;
   const tok = await tokenizer(ctx.config.tokenizer);
-  const Dtype = tok.vocab_size <= 65536 ? Uint16Array : Uint32Array;
+  const dtype = tok.vocab_size <= 65536 ? 'uint16' : 'uint32';
   const name = ctx.plan.pipeline.name;
   const shards: { name: string; sha256: string; bytes: number; samples: number; tokens: number }[] = [];
   const sample_tokens = ctx.config.sample_tokens === 'seq_len+1' ? seq_len + 1 : seq_len;
@@ -93,7 +95,7 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<PhaseOutput> {
 
   const emitSample = async (s: PackedSample) => {
     const key = pad(sampleIndex, 9);
-    const members: [string, Buffer][] = [[`${key}.tokens.npy`, npyBytes(Dtype.from(s.tokens))]];
+    const members: [string, Buffer][] = [[`${key}.tokens.npy`, npyBytes(s.tokens, dtype)]];
     if (s.loss_mask) members.push([`${key}.loss_mask.npy`, npyBytes(s.loss_mask)]);
     members.push([`${key}.json`, Buffer.from(JSON.stringify({ sample: sampleIndex, tokens: s.tokens.length, docs: s.docs }))]);
     // The first shard under a byte target closes before the sample that would overflow it; its count is every shard's.
@@ -175,7 +177,7 @@ async function pack(ctx: PhaseContext<ShardConfig>): Promise<PhaseOutput> {
     ...(tok.bos_id === null ? {} : { bos_id: tok.bos_id }),
     bos: ctx.config.bos,
     eos: ctx.config.eos,
-    dtype: Dtype === Uint16Array ? 'uint16' : 'uint32',
+    dtype,
   };
   ctx.stats.packing = {
     seq_len,

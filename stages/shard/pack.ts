@@ -63,8 +63,10 @@ export class SequencePacker {
     while (pos < tokens.length) {
       const take = Math.min(size - this.fill, tokens.length - pos);
       this.buf.set(tokens.subarray(pos, pos + take), this.fill);
-      this.mask.fill(1, this.fill, this.fill + take);
-      if (pos === 0 && this.fill > 0) this.mask[this.fill] = 0;
+      if (this.opts.loss_mask) {
+        this.mask.fill(1, this.fill, this.fill + take);
+        if (pos === 0 && this.fill > 0) this.mask[this.fill] = 0;
+      }
       this.docs.push({ ...doc, range: [this.fill, this.fill + take], doc_token_start: pos });
       this.fill += take;
       pos += take;

@@ -149,3 +149,149 @@ export function splitter(pattern: string, flavor: RegexFlavor): (text: string, p
     if (end < text.length) piece(text.slice(end));
   };
 }
+
+const LETTER = 1;
+const NUMBER = 2;
+const SPACE = 4;
+const NEWLINE = 8;
+
+/** \p{L}, \p{N}, White_Space and [\r\n] of every BMP code unit, from V8's own Unicode tables (as the regexes use). */
+let bmpClasses: Uint8Array | null = null;
+const astralClasses = new Map<number, number>();
+
+function classOf(s: string): number {
+  if (/^\p{L}$/u.test(s)) return LETTER;
+  if (/^\p{N}$/u.test(s)) return NUMBER;
+  return 0;
+}
+
+function classes(): Uint8Array {
+  if (bmpClasses) return bmpClasses;
+  const t = new Uint8Array(65536);
+  // Every BMP code unit in order, surrogates (which the scanner pairs itself) replaced by NUL, in
+  // one string that two global regexes walk run by run.
+  const units = new Uint16Array(65536);
+  for (let c = 0; c < 65536; c++) units[c] = c >= 0xd800 && c <= 0xdfff ? 0 : c;
+  let all = '';
+  for (let c = 0; c < 65536; c += 4096) all += String.fromCharCode(...units.subarray(c, c + 4096));
+  for (const [re, k] of [[/\p{L}+/gu, LETTER], [/\p{N}+/gu, NUMBER]] as const) {
+    for (let m = re.exec(all); m !== null; m = re.exec(all)) t.fill(k, m.index, m.index + m[0].length);
+  }
+  for (const c of [9, 10, 11, 12, 13, 0x20, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000]) t[c] = SPACE;
+  for (let c = 0x2000; c <= 0x200a; c++) t[c] = SPACE;
+  t[10] = SPACE | NEWLINE;
+  t[13] = SPACE | NEWLINE;
+  bmpClasses = t;
+  return t;
+}
+
+/**
+ * The class of the code point at text[i], plus 16 times its length in code units (1, or 2 for a
+ * surrogate pair), so the scanner gets both without allocating.
+ */
+function classAt(t: Uint8Array, text: string, i: number, n: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdfff) return (t[c] as number) | 16;
+  if (c <= 0xdbff && i + 1 < n) {
+    const d = text.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) {
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+      let k = astralClasses.get(cp);
+      if (k === undefined) {
+        k = classOf(String.fromCodePoint(cp));
+        astralClasses.set(cp, k);
+      }
+      return k | 32;
+    }
+  }
+  return 16;
+}
+
+function lettersEnd(t: Uint8Array, text: string, i: number, n: number): number {
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) {
+      if (((t[c] as number) & LETTER) === 0) break;
+      i++;
+    } else {
+      const k = classAt(t, text, i, n);
+      if ((k & LETTER) === 0) break;
+      i += k >> 4;
+    }
+  }
+  return i;
+}
+
+/** End of a run of code points that are neither letters, numbers nor White_Space, then of the [\r\n]* after it. */
+function symbolsEnd(t: Uint8Array, text: string, i: number, n: number): number {
+  while (i < n) {
+    const k = classAt(t, text, i, n);
+    if ((k & 15) !== 0) break;
+    i += k >> 4;
+  }
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c !== 10 && c !== 13) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * A hand-written scanner for cl100k_base's split pattern (and Llama 3's, which differs only in
+ * lacking `\s++$`): where the piece starting at `i` ends. It walks char codes with a class table
+ * instead of running irregexp and taking each match out as a string; the encoder then hashes the
+ * piece in place. Alternatives are tried in the pattern's order:
+ *
+ *   '(?i:[sdmt]|ll|ve|re) | [^\r\n\p{L}\p{N}]?\p{L}+ | \p{N}{1,3} | ' '?[^\s\p{L}\p{N}]+[\r\n]*
+ *   | \s+$ (cl100k only) | \s*[\r\n] | \s+(?!\S) | \s
+ *
+ * test/tokenizers.test.ts checks it piece for piece against the regex on real and adversarial text.
+ */
+export function scanner(trailingSpaceRun: boolean): (text: string, i: number, n: number) => number {
+  const t = classes();
+  return (text, i, n) => {
+    const c = text.charCodeAt(i);
+    if (c === 39 && i + 1 < n) {
+      // Only ASCII letters differ from their other case by bit 5 alone; ſ (U+017F) folds to s.
+      const d = text.charCodeAt(i + 1);
+      const dl = d | 0x20;
+      if (dl === 0x73 || dl === 0x64 || dl === 0x6d || dl === 0x74 || d === 0x17f) return i + 2;
+      if (i + 2 < n) {
+        const e = text.charCodeAt(i + 2) | 0x20;
+        if ((dl === 0x6c && e === 0x6c) || (dl === 0x76 && e === 0x65) || (dl === 0x72 && e === 0x65)) return i + 3;
+      }
+    }
+    const k = classAt(t, text, i, n);
+    const kind = k & 15;
+    const w = k >> 4;
+    if (kind & LETTER) return lettersEnd(t, text, i + w, n);
+    if ((kind & (NUMBER | NEWLINE)) === 0 && i + w < n && (classAt(t, text, i + w, n) & LETTER) !== 0) return lettersEnd(t, text, i + w, n);
+    if (kind & NUMBER) {
+      let j = i + w;
+      for (let m = 1; m < 3 && j < n; m++) {
+        const r = classAt(t, text, j, n);
+        if ((r & NUMBER) === 0) break;
+        j += r >> 4;
+      }
+      return j;
+    }
+    if (kind === 0) return symbolsEnd(t, text, i + w, n);
+    if (c === 32 && i + 1 < n && (classAt(t, text, i + 1, n) & 15) === 0) return symbolsEnd(t, text, i + 1, n);
+    // A run of White_Space (all of it is in the BMP).
+    let j = i + 1;
+    while (j < n && ((t[text.charCodeAt(j)] as number) & SPACE) !== 0) j++;
+    if (j === n && trailingSpaceRun) return n;
+    for (let m = j - 1; m >= i; m--) {
+      if (((t[text.charCodeAt(m)] as number) & NEWLINE) !== 0) return m + 1;
+    }
+    if (j === n) return n;
+    return j - i >= 2 ? j - 1 : i + 1;
+  };
+}
+
+/** The split patterns `scanner` implements, as tiktoken and tokenizer.json files spell them. */
+export const SCANNED_PATTERNS: ReadonlyMap<string, boolean> = new Map([
+  [TIKTOKEN_PATTERNS.cl100k_base, true],
+  [String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`, false],
+]);

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import type { TokenizerName, TokenizerSpec } from '../../schemas/stages/shard.js';
 import { TokenizerJson, type PreTokenizer } from '../../schemas/tokenizer-json.js';
-import { BytePairEncoder, TokenBuffer } from './bpe.js';
-import { GPT2_PATTERN, splitter, TIKTOKEN_PATTERNS } from './pretokenize.js';
+import { BytePairEncoder, TokenBuffer, VocabularyBuilder } from './bpe.js';
+import { GPT2_PATTERN, SCANNED_PATTERNS, scanner, splitter, TIKTOKEN_PATTERNS, type RegexFlavor } from './pretokenize.js';
 
 export interface Tokenizer {
   name: string;
@@ -45,9 +45,32 @@ export function tokenizer(spec: TokenizerSpec): Promise<Tokenizer> {
   return t;
 }
 
-function withEncode(split: (text: string, piece: (s: string) => void) => void, bpe: BytePairEncoder) {
+type Split = (text: string, piece: (s: string) => void) => void;
+
+/**
+ * encode/encodeInto over a split pattern: the hand-written scanner when the pattern is one it
+ * implements (cl100k_base, Llama 3), which hands the encoder offsets into the text; otherwise the
+ * regex splitter, which hands it substrings.
+ */
+function withEncode(pattern: string, flavor: RegexFlavor, bpe: BytePairEncoder, prefixSpace = false) {
   const scratch = new TokenBuffer();
-  const encodeInto = (text: string, out: TokenBuffer) => split(text, (piece) => bpe.encodePiece(piece, out));
+  let encodeInto: (text: string, out: TokenBuffer) => void;
+  const trailingSpaceRun = SCANNED_PATTERNS.get(pattern);
+  if (trailingSpaceRun !== undefined && !prefixSpace) {
+    const pieceEnd = scanner(trailingSpaceRun);
+    encodeInto = (text, out) => {
+      const n = text.length;
+      for (let i = 0; i < n; ) {
+        const j = pieceEnd(text, i, n);
+        bpe.encodeRange(text, i, j, out);
+        i = j;
+      }
+    };
+  } else {
+    const split: Split = splitter(pattern, flavor);
+    const prefixed: Split = prefixSpace ? (text, piece) => split(text.startsWith(' ') ? text : ` ${text}`, piece) : split;
+    encodeInto = (text, out) => prefixed(text, (piece) => bpe.encodePiece(piece, out));
+  }
   return {
     encodeInto,
     encode(text: string): Uint32Array {
@@ -65,28 +88,44 @@ function withEncode(split: (text: string, piece: (s: string) => void) => void, b
  */
 export async function tiktokenEncoding(name: TokenizerName, pieceCache?: number): Promise<Tokenizer> {
   const ranks = ((await import(`gpt-tokenizer/bpeRanks/${name}`)) as { default: (string | number[])[] }).default;
-  const tokens = ranks.map((t) => (typeof t === 'string' ? new Uint8Array(Buffer.from(t, 'utf8')) : Uint8Array.from(t)));
-  const hash = createHash('sha256');
-  tokens.forEach((bytes, rank) => hash.update(`${Buffer.from(bytes).toString('base64')} ${rank}\n`));
-  const bpe = new BytePairEncoder({ tokens, wholePieceFirst: true }, pieceCache);
+  const vocab = new VocabularyBuilder();
+  ranks.forEach((t, rank) => vocab.set(rank, t));
+  const { bytes, offsets } = vocab.finish();
+  const bpe = new BytePairEncoder({ bytes, offsets, wholePieceFirst: true }, pieceCache);
   const version = (require('gpt-tokenizer/package.json') as { version: string }).version;
+  let sha256: string | undefined;
   return {
     name,
     ...ENCODINGS[name],
     bos_id: null,
     package: `gpt-tokenizer@${version}`,
-    vocab_sha256: hash.digest('hex'),
-    ...withEncode(splitter(TIKTOKEN_PATTERNS[name], 'fancy-regex'), bpe),
+    // Computed when first read (the pack phase's manifest), not on every load of the encoder.
+    get vocab_sha256() {
+      sha256 ??= tiktokenFileSha256(bytes, offsets);
+      return sha256;
+    },
+    ...withEncode(TIKTOKEN_PATTERNS[name], 'fancy-regex', bpe),
   };
 }
 
-/** GPT-2's map from bytes to printable characters, in which byte-level vocabularies spell tokens. */
-function byteLevelAlphabet(): Map<string, number> {
+/** sha256 of the vocabulary written in tiktoken's file format: base64 token, space, rank, newline per rank. */
+function tiktokenFileSha256(bytes: Uint8Array, offsets: Int32Array): string {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lines: string[] = new Array(offsets.length - 1);
+  for (let rank = 0; rank < lines.length; rank++) lines[rank] = `${view.toString('base64', offsets[rank], offsets[rank + 1])} ${rank}\n`;
+  return createHash('sha256').update(lines.join('')).digest('hex');
+}
+
+/**
+ * GPT-2's map from bytes to printable characters, in which byte-level vocabularies spell tokens:
+ * the byte of each character code (all below 324), -1 for codes outside the alphabet.
+ */
+function byteLevelAlphabet(): Int16Array {
   const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-  const chars = new Map<string, number>();
+  const bytes = new Int16Array(512).fill(-1);
   let extra = 0;
-  for (let b = 0; b < 256; b++) chars.set(String.fromCodePoint(printable(b) ? b : 256 + extra++), b);
-  return chars;
+  for (let b = 0; b < 256; b++) bytes[printable(b) ? b : 256 + extra++] = b;
+  return bytes;
 }
 
 /** `npm:<package>/<path>` resolves inside an installed package; anything else is a file path. */
@@ -146,17 +185,19 @@ export function hfTokenizer(location: string, opts: { name?: string; eos_token: 
   const { pattern, prefixSpace } = pretokenizerPattern(json.pre_tokenizer);
 
   const alphabet = byteLevelAlphabet();
-  const tokens: (Uint8Array | undefined)[] = [];
-  for (const [spelled, id] of Object.entries(model.vocab)) {
-    const bytes = new Uint8Array(spelled.length);
-    let n = 0;
-    for (const ch of spelled) {
-      const b = alphabet.get(ch);
-      if (b === undefined) throw new Error(`${path}: vocabulary entry ${JSON.stringify(spelled)} is not in the byte-level alphabet`);
-      bytes[n++] = b;
+  const entries = Object.entries(model.vocab).sort((a, b) => a[1] - b[1]);
+  const vocab = new VocabularyBuilder();
+  const token: number[] = [];
+  for (const [spelled, id] of entries) {
+    token.length = 0;
+    for (let i = 0; i < spelled.length; i++) {
+      const b = alphabet[spelled.charCodeAt(i)] ?? -1;
+      if (b === -1) throw new Error(`${path}: vocabulary entry ${JSON.stringify(spelled)} is not in the byte-level alphabet`);
+      token.push(b);
     }
-    tokens[id] = bytes.subarray(0, n);
+    vocab.set(id, token);
   }
+  const { bytes, offsets } = vocab.finish();
   const idOf = (t: string) => {
     const id = model.vocab[t];
     if (id === undefined) throw new Error(`${path}: merge names ${JSON.stringify(t)}, which is not in the vocabulary`);
@@ -173,12 +214,8 @@ export function hfTokenizer(location: string, opts: { name?: string; eos_token: 
   };
   const eos_id = added(opts.eos_token, 'eos_token');
   const bos_id = opts.bos_token === undefined ? null : added(opts.bos_token, 'bos_token');
-  const maxId = Math.max(tokens.length - 1, ...json.added_tokens.map((t) => t.id));
-  const bpe = new BytePairEncoder({ tokens, merges, wholePieceFirst: model.ignore_merges });
-  const split = splitter(pattern, 'oniguruma');
-  const prefixed = prefixSpace
-    ? (text: string, piece: (s: string) => void) => split(text.startsWith(' ') ? text : ` ${text}`, piece)
-    : split;
+  const maxId = Math.max(offsets.length - 2, ...json.added_tokens.map((t) => t.id));
+  const bpe = new BytePairEncoder({ bytes, offsets, merges, wholePieceFirst: model.ignore_merges });
   return {
     name: opts.name ?? basename(dirname(dirname(path))),
     vocab_size: maxId + 1,
@@ -186,7 +223,7 @@ export function hfTokenizer(location: string, opts: { name?: string; eos_token: 
     bos_id,
     package: location,
     vocab_sha256: createHash('sha256').update(raw).digest('hex'),
-    ...withEncode(prefixed, bpe),
+    ...withEncode(pattern, 'oniguruma', bpe, prefixSpace),
   };
 }
 
