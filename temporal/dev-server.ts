@@ -53,9 +53,9 @@ export function reachable(address: string, timeoutMs = 500): Promise<boolean> {
  *   lose the last ones), which is all a dev server restarted on its file needs.
  * - Eager activity dispatch: the activities a workflow task schedules come back to its worker in
  *   the completion reply, up to its free slots, instead of through a poll of the task queue.
- * - One task-queue partition: with the default four, a task written to a partition no poller is on
- *   waits to be forwarded (~0.3 s at a run's start); one partition serves far more than a
- *   machine's worth of tasks per second.
+ * - One task-queue partition: with the default four, a worker's few pollers and a run's tasks
+ *   spread over partitions and meet through forwarding; one partition serves far more tasks per
+ *   second than a dev server's workers run.
  */
 export const DEV_SERVER_TUNING = [
   '--sqlite-pragma', 'journal_mode=wal',
