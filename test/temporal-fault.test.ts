@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -10,9 +9,10 @@ import { resetStorageCache, storageFor } from '../src/storage/index.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { pipelineRun } from '../temporal/workflows.js';
 import { query } from './helpers/catalog.js';
-import { ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
+import { request, tempDir, writePipeline } from './helpers/pipelines.js';
 import { startS3ForRuns, type S3Server } from './helpers/s3-server.js';
 import { temporalBin } from './helpers/temporal.js';
+import { kill9, releaseFiles, spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
 import { fleetPipeline, UDHR_ARTICLES, udhrInputs } from './helpers/udhr-inputs.js';
 
 // 120 ingest + 120 langid tasks + the shard stage (241+ tasks): long enough that every kill lands mid-run.
@@ -21,7 +21,6 @@ const WORKERS = 3;
 const TASK_QUEUE = 'corpusflow-fault';
 // Each kill stalls the dead worker's tasks for the 10 s heartbeat timeout; six keep the test short.
 const MAX_KILLS = 6;
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 let s3: S3Server;
 let server: DevServer;
@@ -39,44 +38,12 @@ after(async () => {
   await s3.stop();
 });
 
-/** Every object under a release, by its name inside the release. */
-async function releaseFiles(dir: string): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  for (const o of await storageFor(dir).list(dir)) out.set(o.uri.slice(dir.length + 1), await storageFor(o.uri).read(o.uri));
-  return out;
-}
-
 /** Events per stage, and how many (document, stage) pairs have more than one. */
 async function eventCounts(db: string): Promise<{ perStage: Record<string, unknown>[]; duplicates: number; missing: number }> {
   const perStage = await query(db, 'SELECT stage, count(*) AS events, count(DISTINCT doc_id) AS docs FROM doc_events GROUP BY stage ORDER BY stage');
   const [dup] = await query(db, 'SELECT count(*) AS n FROM (SELECT doc_id, stage FROM doc_events GROUP BY ALL HAVING count(*) > 1)');
   const [miss] = await query(db, "SELECT count(*) AS n FROM documents d WHERE NOT EXISTS (SELECT 1 FROM doc_events e WHERE e.doc_id = d.doc_id AND e.stage = 'ingest')");
   return { perStage, duplicates: Number(dup?.n), missing: Number(miss?.n) };
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  /** Resolves once the worker has bundled its workflows and polls its task queue. */
-  ready: Promise<void>;
-}
-
-function startWorker(log: string[]): WorkerProcess {
-  const child = spawn('node', [CLI, 'worker', '--address', server.address, '--task-queue', TASK_QUEUE, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ready = new Promise<void>((resolve) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      log.push(d.toString());
-      if (d.toString().includes('corpusflow worker on')) resolve();
-    });
-    child.once('exit', () => resolve());
-  });
-  return { child, ready };
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,7 +55,7 @@ test('kill -9 of workers and a Temporal server restart mid-run leave the release
   assert.ok(reference.stages.find((s) => s.name === 'ingest')?.docs_in === UDHR_ARTICLES, 'all UDHR articles read');
 
   const log: string[] = [];
-  const workers = Array.from({ length: WORKERS }, () => startWorker(log));
+  const workers = Array.from({ length: WORKERS }, () => spawnWorker(server.address, TASK_QUEUE, log));
   let connection = await Connection.connect({ address: server.address });
   let finished = false;
   let kills = 0;
@@ -109,7 +76,7 @@ test('kill -9 of workers and a Temporal server restart mid-run leave the release
         if (finished) break;
         await kill9(victim.child);
         kills++;
-        workers[i] = startWorker(log);
+        workers[i] = spawnWorker(server.address, TASK_QUEUE, log);
         if (kills === 2 && !finished) {
           await server.stop();
           server = await startDevServer(temporalBin(), { port: server.port, db: server.db });

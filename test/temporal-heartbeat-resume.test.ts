@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,13 +11,13 @@ import { resetStorageCache, storageFor } from '../src/storage/index.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { pipelineRun } from '../temporal/workflows.js';
 import { query } from './helpers/catalog.js';
-import { ROOT, request, tempDir, writePipeline } from './helpers/pipelines.js';
+import { request, tempDir, writePipeline } from './helpers/pipelines.js';
 import { startS3Server, type S3Server } from './helpers/s3-server.js';
 import { temporalBin } from './helpers/temporal.js';
+import { kill9, releaseFiles, spawnWorker, type WorkerProcess } from './helpers/worker-process.js';
 import { fleetPipeline, UDHR_ARTICLES, udhrInputs } from './helpers/udhr-inputs.js';
 
 const TASK_QUEUE = 'corpusflow-heartbeat-resume';
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 /** 16 KiB of text per part: the one ingest task writes about twenty, each a checkpoint. */
 const PART_BYTES = 16 * 1024;
 /** The part whose upload is held: the ingest task has committed three checkpoints when it starts it. */
@@ -111,30 +110,6 @@ after(async () => {
   await s3.stop();
 });
 
-function startWorker(): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn('node', [CLI, 'worker', '--address', server.address, '--task-queue', TASK_QUEUE, '--threads', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ready = new Promise<void>((resolve) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      if (d.toString().includes('corpusflow worker on')) resolve();
-    });
-    child.once('exit', () => resolve());
-  });
-  return { child, ready };
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function releaseFiles(dir: string): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  for (const o of await storageFor(dir).list(dir)) out.set(o.uri.slice(dir.length + 1), await storageFor(o.uri).read(o.uri));
-  return out;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a worker killed with SIGKILL mid-task: the retry resumes from the checkpoint its heartbeats carried, rewrites none of the checkpointed objects, and the release is byte-identical', async () => {
@@ -144,8 +119,8 @@ test('a worker killed with SIGKILL mid-task: the retry resumes from the checkpoi
 
   gate.puts.clear();
   gate.hold = HELD;
-  const first = startWorker();
-  let second: ReturnType<typeof startWorker> | null = null;
+  const first = spawnWorker(server.address, TASK_QUEUE);
+  let second: WorkerProcess | null = null;
   const connection = await Connection.connect({ address: server.address });
   try {
     const client = new Client({ connection });
@@ -168,7 +143,7 @@ test('a worker killed with SIGKILL mid-task: the retry resumes from the checkpoi
 
     await kill9(first.child);
     gate.release();
-    second = startWorker();
+    second = spawnWorker(server.address, TASK_QUEUE);
     const summary = RunSummary.parse(await handle.result());
 
     // The retry verified the three checkpoints and went on after them: none of their objects was uploaded again.
