@@ -52,7 +52,7 @@ test('a reviewer traces a URL from the fixture WET file to its sample and token 
   const out = await step('trace-url');
   assert.match(out, /fixtures\/commoncrawl\/CC-MAIN-20140820021334-00006\.warc\.wet\.gz @ byte 412 \(wet\)\s+record <urn:uuid:293f96dd/);
   assert.match(out, /licence CC-TOU/);
-  assert.match(out, /ingest\/read\s+v\d+\s+keep\n\s+langid\/map\s+v\d+\s+keep\s+\{"lang":"en"[^\n]*\n\s+shard\/tokenize\s+v\d+\s+keep/);
+  assert.match(out, /ingest\/read\s+v\d+\s+keep\n\s+langid\/map\s+v\d+\s+keep\s+\{"lang":"en"[^\n]*\n\s+shard\/pack\s+v\d+\s+keep/);
   assert.match(out, /sample\s+quickstart-000000\.tar:000000000\s+sample tokens \[0, 197\)\s+document tokens \[0, 197\)/);
   assert.match(out, /outcome\s+released in 1 sample, 197 tokens/);
   const back = await step('trace-sample');
